@@ -1,0 +1,1 @@
+"""Benchmarks: figures for the README and closing notes, run with `make bench`, never as timed tests."""

@@ -1,0 +1,55 @@
+"""The ETL function's settings, read from its environment on every invocation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from functions.common.settings import positive_int_setting, prefix_setting, required_setting, timezone_setting
+
+RAW_BUCKET = "RAW_BUCKET"
+ENRICHED_BUCKET = "ENRICHED_BUCKET"
+TIMEZONE = "TIMEZONE"
+RAW_PREFIX = "RAW_PREFIX"
+ENRICHED_PREFIX = "ENRICHED_PREFIX"
+MAX_WORKERS = "MAX_WORKERS"
+
+# Every variable the function reads; Terraform must set exactly these.
+ENVIRONMENT_VARIABLES = (RAW_BUCKET, ENRICHED_BUCKET, TIMEZONE, RAW_PREFIX, ENRICHED_PREFIX, MAX_WORKERS)
+DEFAULT_MAX_WORKERS = 32
+MAX_MAX_WORKERS = 256
+OUTPUT_FILE_NAME = "telegram.parquet"
+
+
+@dataclass(frozen=True)
+class EtlSettings:
+    """Where the raw updates are, where the Parquet goes, and how the day is defined."""
+
+    raw_bucket: str
+    raw_prefix: str
+    enriched_bucket: str
+    enriched_prefix: str
+    timezone: ZoneInfo
+    max_workers: int
+
+    def raw_partition(self, day: str) -> str:
+        """The prefix of one day's raw objects, ending in a slash so it matches that partition only."""
+        return f"{self.raw_prefix}/context_date={day}/"
+
+    def output_key(self, day: str) -> str:
+        """The one, deterministic key of a day's Parquet file; a rerun replaces it."""
+        return f"{self.enriched_prefix}/context_date={day}/{OUTPUT_FILE_NAME}"
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
+    """Read and validate every setting; ConfigurationError names the first one that is wrong."""
+    return EtlSettings(
+        raw_bucket=required_setting(RAW_BUCKET, environ),
+        raw_prefix=prefix_setting(RAW_PREFIX, environ),
+        enriched_bucket=required_setting(ENRICHED_BUCKET, environ),
+        enriched_prefix=prefix_setting(ENRICHED_PREFIX, environ),
+        timezone=timezone_setting(TIMEZONE, environ),
+        max_workers=positive_int_setting(MAX_WORKERS, DEFAULT_MAX_WORKERS, MAX_MAX_WORKERS, environ),
+    )

@@ -1,0 +1,24 @@
+"""ETL Lambda entry point: work out the days from the event, process each, return their summaries.
+
+Errors are not swallowed: a bad event raises ValueError and an S3 failure that outlives botocore's
+retries raises too, so the invocation fails visibly (alarms, retries, the dead-letter queue).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.common.s3client import s3_client
+from functions.etl.config import load_settings
+from functions.etl.dates import days_to_process
+from functions.etl.job import process_day
+
+
+def lambda_handler(event: Any, context: object) -> dict[str, Any]:
+    """Process yesterday (scheduled run), ``{"date": ...}`` or ``{"start_date": ..., "end_date": ...}``."""
+    settings = load_settings()
+    today = datetime.now(UTC).astimezone(settings.timezone).date()
+    days = days_to_process(event, today)
+    client = s3_client(settings.max_workers)
+    return {"days": [process_day(client, settings, day).as_dict() for day in days]}

@@ -1,0 +1,134 @@
+"""Shared fixtures: moto-backed S3 with the pipeline's buckets, and events shaped like API Gateway's."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from functions.common.s3client import s3_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+RAW_BUCKET = "test-raw"
+ENRICHED_BUCKET = "test-enriched"
+SECRET = "s3cr3t-T0ken_value"
+ALLOWED_CHAT = -789
+TIMEZONE = "America/Sao_Paulo"
+
+# The seed design's example update, exactly as it documents it.
+SEED_UPDATE: dict[str, Any] = {
+    "update_id": 123,
+    "message": {
+        "message_id": 1,
+        "from": {"id": 321, "is_bot": False, "first_name": "Andre"},
+        "chat": {"id": -789, "type": "group"},
+        "date": 1640995200,
+        "text": "Ola, mundo!",
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach a real AWS account or depend on the developer's AWS configuration."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+@pytest.fixture(scope="session")
+def boto3_session() -> boto3.Session:
+    """One session for the whole run: botocore then loads the S3 service model once, not per test."""
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
+@pytest.fixture
+def s3(boto3_session: boto3.Session) -> Iterator[S3Client]:
+    """Moto S3 with the raw and enriched buckets; the functions' cached client talks to it."""
+    s3_client.cache_clear()
+    with mock_aws():
+        boto3.DEFAULT_SESSION = boto3_session  # mock_aws resets it; the functions create clients from it
+        client = s3_client()
+        client.create_bucket(Bucket=RAW_BUCKET)
+        client.create_bucket(Bucket=ENRICHED_BUCKET)
+        yield client
+    s3_client.cache_clear()
+
+
+@pytest.fixture
+def ingest_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ingest function's environment as Terraform sets it."""
+    monkeypatch.setenv("RAW_BUCKET", RAW_BUCKET)
+    monkeypatch.setenv("WEBHOOK_SECRET_TOKEN", SECRET)
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", str(ALLOWED_CHAT))
+    monkeypatch.setenv("TIMEZONE", TIMEZONE)
+    monkeypatch.setenv("RAW_PREFIX", "telegram")
+
+
+@pytest.fixture
+def etl_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ETL function's environment as Terraform sets it."""
+    monkeypatch.setenv("RAW_BUCKET", RAW_BUCKET)
+    monkeypatch.setenv("ENRICHED_BUCKET", ENRICHED_BUCKET)
+    monkeypatch.setenv("TIMEZONE", TIMEZONE)
+    monkeypatch.setenv("RAW_PREFIX", "telegram")
+    monkeypatch.setenv("ENRICHED_PREFIX", "telegram")
+    monkeypatch.setenv("MAX_WORKERS", "8")
+
+
+def webhook_event(
+    body: bytes | str | None,
+    *,
+    secret: str | None = SECRET,
+    arrived_at: datetime | None = None,
+    base64_encoded: bool = False,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload-2.0 event for ``POST /webhook``, as Telegram's call produces it."""
+    all_headers = {"content-type": "application/json", "host": "example.execute-api.us-east-1.amazonaws.com"}
+    if secret is not None:
+        all_headers["x-telegram-bot-api-secret-token"] = secret
+    all_headers.update(headers or {})
+    if isinstance(body, bytes):
+        body = base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8")
+    epoch_ms = int((arrived_at or datetime.now().astimezone()).timestamp() * 1000)
+    return {
+        "version": "2.0",
+        "routeKey": "POST /webhook",
+        "rawPath": "/webhook",
+        "rawQueryString": "",
+        "headers": all_headers,
+        "requestContext": {
+            "http": {"method": "POST", "path": "/webhook", "protocol": "HTTP/1.1", "sourceIp": "91.108.6.1"},
+            "requestId": "test-request",
+            "routeKey": "POST /webhook",
+            "stage": "$default",
+            "timeEpoch": epoch_ms,
+        },
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def update_body(update: dict[str, Any]) -> bytes:
+    """An update serialised the way Telegram does (compact, non-ASCII kept as UTF-8)."""
+    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.fixture
+def make_event() -> Callable[..., dict[str, Any]]:
+    return webhook_event
