@@ -1,0 +1,97 @@
+# Telegram data lake: webhook -> raw JSON in S3 -> daily Parquet -> Glue table -> Athena.
+
+locals {
+  dist_dir = var.dist_dir != null ? var.dist_dir : "${path.root}/../dist"
+  sql_dir  = "${path.root}/../sql"
+
+  # The table's columns and partition keys come from the one schema file the ETL is tested against.
+  schema = jsondecode(file("${path.module}/../sql/schema.json"))
+
+  database_name = replace(var.name_prefix, "-", "_")
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  name_prefix                        = var.name_prefix
+  kms_key_arn                        = var.kms_key_arn
+  force_destroy                      = var.force_destroy
+  raw_transition_days                = var.raw_transition_days
+  raw_transition_storage_class       = var.raw_transition_storage_class
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  athena_results_expiration_days     = var.athena_results_expiration_days
+}
+
+module "ingest" {
+  source = "./modules/ingest"
+
+  name                   = "${var.name_prefix}-ingest"
+  package_path           = "${local.dist_dir}/ingest.zip"
+  architecture           = var.lambda_architecture
+  raw_bucket_name        = module.storage.bucket_names["raw"]
+  raw_bucket_arn         = module.storage.bucket_arns["raw"]
+  raw_prefix             = var.raw_prefix
+  timezone               = var.timezone
+  allowed_chat_ids       = var.allowed_chat_ids
+  webhook_secret_token   = var.webhook_secret_token
+  log_retention_days     = var.log_retention_days
+  kms_key_arn            = var.kms_key_arn
+  throttling_burst_limit = var.api_throttling_burst_limit
+  throttling_rate_limit  = var.api_throttling_rate_limit
+}
+
+module "etl" {
+  source = "./modules/etl"
+
+  name                           = "${var.name_prefix}-etl"
+  package_path                   = "${local.dist_dir}/etl.zip"
+  layer_package_path             = "${local.dist_dir}/pyarrow-layer.zip"
+  artifacts_bucket_name          = module.storage.bucket_names["artifacts"]
+  architecture                   = var.lambda_architecture
+  memory_size                    = var.etl_memory_size
+  timeout                        = var.etl_timeout
+  reserved_concurrent_executions = var.etl_reserved_concurrent_executions
+  raw_bucket_name                = module.storage.bucket_names["raw"]
+  raw_bucket_arn                 = module.storage.bucket_arns["raw"]
+  enriched_bucket_name           = module.storage.bucket_names["enriched"]
+  enriched_bucket_arn            = module.storage.bucket_arns["enriched"]
+  raw_prefix                     = var.raw_prefix
+  enriched_prefix                = var.enriched_prefix
+  timezone                       = var.timezone
+  max_workers                    = var.etl_max_workers
+  log_retention_days             = var.log_retention_days
+  kms_key_arn                    = var.kms_key_arn
+  schedule_expression            = var.etl_schedule_expression
+}
+
+module "analytics" {
+  source = "./modules/analytics"
+
+  database_name                  = local.database_name
+  table_name                     = local.schema.table
+  columns                        = local.schema.columns
+  partition_keys                 = local.schema.partition_keys
+  enriched_bucket_name           = module.storage.bucket_names["enriched"]
+  enriched_prefix                = var.enriched_prefix
+  projection_start_date          = var.projection_start_date
+  timezone                       = var.timezone
+  workgroup_name                 = var.name_prefix
+  athena_results_bucket_name     = module.storage.bucket_names["athena_results"]
+  bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff_per_query
+  kms_key_arn                    = var.kms_key_arn
+  force_destroy                  = var.force_destroy
+  sql_dir                        = local.sql_dir
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name_prefix                = var.name_prefix
+  alarm_email                = var.alarm_email
+  kms_key_arn                = var.kms_key_arn
+  ingest_function_name       = module.ingest.function_name
+  etl_function_name          = module.etl.function_name
+  etl_dead_letter_queue_name = module.etl.dead_letter_queue_name
+  api_id                     = module.ingest.api_id
+  api_stage_name             = module.ingest.api_stage_name
+}

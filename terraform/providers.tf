@@ -1,0 +1,13 @@
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge(
+      {
+        Project   = "telegram-datalake"
+        ManagedBy = "terraform"
+      },
+      var.tags,
+    )
+  }
+}

@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
+  }
+
+  # No backend block: state is local by default (terraform.tfstate, ignored by git). CI supplies an
+  # S3 backend through an override file (e.g. backend_override.tf) with `use_lockfile = true`, so
+  # state locking needs no DynamoDB table.
+}
