@@ -15,7 +15,17 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv lint typecheck unit test bench clean
+# Lambda architecture of the layer; must equal Terraform's lambda_architecture.
+ARCH ?= arm64
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+PACKAGING := $(wildcard telegram_datalake/packaging/*.py)
+FUNCTION_COMMON := functions/__init__.py $(wildcard functions/common/*.py) functions/requirements.txt $(PACKAGING)
+WHEEL := dist/telegram_datalake-$(VERSION)-py3-none-any.whl
+SDIST := dist/telegram_datalake-$(VERSION).tar.gz
+PACKAGE_SOURCES := pyproject.toml MANIFEST.in README.md $(shell git ls-files functions telegram_datalake sql 2>/dev/null)
+ARTIFACTS := dist/ingest.zip dist/etl.zip dist/pyarrow-layer.zip $(WHEEL) $(SDIST)
+
+.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,11 +53,43 @@ typecheck: $(STAMP) ## mypy --strict
 unit: $(STAMP) $(CHECKOV) ## pytest only
 	$(PY) -m pytest
 
-test: lint typecheck unit ## Everything CI runs: lint, type check, tests
+test: lint typecheck llvm-strip unit ## Everything CI runs: lint, type check, tests
+
+build: $(ARTIFACTS) ## dist/: function zips, the pyarrow layer (ARCH=arm64|x86_64), sdist and wheel
+
+dist/ingest.zip: $(FUNCTION_COMMON) $(wildcard functions/ingest/*.py) | $(STAMP)
+	$(PY) -m telegram_datalake.packaging.function_zip ingest --output $@
+
+dist/etl.zip: $(FUNCTION_COMMON) $(wildcard functions/etl/*.py) | $(STAMP)
+	$(PY) -m telegram_datalake.packaging.function_zip etl --output $@
+
+dist/pyarrow-layer.zip: layers/pyarrow/requirements.txt $(PACKAGING) build/arch-$(ARCH) | $(STAMP)
+	@$(MAKE) --no-print-directory llvm-strip
+	$(PY) -m telegram_datalake.packaging.pyarrow_layer --arch $(ARCH) --output $@
+
+# One marker for the architecture of the last layer build: switching ARCH removes the other marker,
+# so the layer is rebuilt for the new architecture, and only then.
+build/arch-%:
+	@mkdir -p build
+	@rm -f build/arch-*
+	@touch $@
+
+$(WHEEL) $(SDIST) &: $(PACKAGE_SOURCES) | $(STAMP)
+	SOURCE_DATE_EPOCH=315532800 $(PY) -m build --quiet --outdir dist .
+	@ls -l $(WHEEL) $(SDIST)
+
+llvm-strip: ## Install LLVM (for llvm-strip, which slims the layer) when it is missing
+	@command -v llvm-strip >/dev/null || compgen -c llvm-strip- >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends llvm >/dev/null; \
+	  else echo "llvm-strip is missing: install LLVM (apt-get install llvm, or brew install llvm)" >&2; exit 1; fi; }
 
 bench: $(STAMP) ## Throughput figures: the ETL end to end on moto
 	$(PY) -m benchmarks.etl_moto 1000 10000
 
-clean: ## Remove the venv, caches and build outputs
-	rm -rf $(VENV) $(CHECKOV_VENV) dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
-	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+clean: ## Remove build outputs (dist/, build/) and test caches
+	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	find . -name __pycache__ -type d -prune -not -path './.venv*' -exec rm -rf {} +
+
+distclean: clean ## Also remove the venvs and the wheel download cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .cache

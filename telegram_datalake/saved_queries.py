@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import TypedDict, cast
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-"""The repository's ``sql/`` directory (the package is used from a checkout or an editable install)."""
+
+def _sql_dir() -> Path:
+    """``sql/`` of the checkout, or the copy a wheel installs under ``<prefix>/share/telegram-datalake/sql``."""
+    checkout = Path(__file__).resolve().parent.parent / "sql"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "telegram-datalake" / "sql"
+
+
+SQL_DIR = _sql_dir()
 
 PLACEHOLDERS = frozenset({"database", "table", "timezone"})
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")

@@ -1,0 +1,1 @@
+"""Building the deployable artifacts: the functions' zips and the pyarrow Lambda layer."""
