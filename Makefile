@@ -25,7 +25,7 @@ SDIST := dist/telegram_datalake-$(VERSION).tar.gz
 PACKAGE_SOURCES := pyproject.toml MANIFEST.in README.md $(shell git ls-files functions telegram_datalake sql 2>/dev/null)
 ARTIFACTS := dist/ingest.zip dist/etl.zip dist/pyarrow-layer.zip $(WHEEL) $(SDIST)
 
-.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean
+.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean demo serve webhook webhook-info query backfill
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -83,6 +83,24 @@ llvm-strip: ## Install LLVM (for llvm-strip, which slims the layer) when it is m
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends llvm >/dev/null; \
 	  else echo "llvm-strip is missing: install LLVM (apt-get install llvm, or brew install llvm)" >&2; exit 1; fi; }
+
+demo: $(STAMP) ## The whole pipeline on this machine, no AWS account: a generated week through webhook, ETL and queries
+	$(VENV)/bin/telegram-datalake demo
+
+serve: $(STAMP) ## Keep a local stack (moto S3 + webhook on 127.0.0.1) running until Ctrl-C; SERVE_ARGS="--port 8080"
+	$(VENV)/bin/telegram-datalake serve $(SERVE_ARGS)
+
+webhook: $(STAMP) ## Point the bot at the deployed webhook (needs TELEGRAM_BOT_TOKEN)
+	$(VENV)/bin/telegram-datalake webhook set
+
+webhook-info: $(STAMP) ## Telegram's view of the webhook: pending updates, last error
+	$(VENV)/bin/telegram-datalake webhook info
+
+query: $(STAMP) ## Run a saved query: make query Q=messages_per_day [ENGINE=duckdb] [FORMAT=csv]
+	$(VENV)/bin/telegram-datalake query run $(Q) $(if $(ENGINE),--engine $(ENGINE)) $(if $(FORMAT),--format $(FORMAT))
+
+backfill: $(STAMP) ## Reprocess days with the ETL: make backfill FROM=2026-01-01 TO=2026-01-31 [LOCAL=1]
+	$(VENV)/bin/telegram-datalake backfill --from $(FROM) --to $(TO) $(if $(LOCAL),--local)
 
 bench: $(STAMP) ## Throughput figures: the ETL end to end on moto
 	$(PY) -m benchmarks.etl_moto 1000 10000

@@ -1,0 +1,42 @@
+"""``telegram-datalake``: run and operate the pipeline from a terminal.
+
+Each subcommand lives in its own module with a ``register(subcommands)`` function that adds its
+parser and sets ``handler``; ``main`` only wires them together and turns errors into exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from telegram_datalake.cli import backfill, local, poll, query, webhook
+from telegram_datalake.cli.errors import CliError
+
+PROGRAM = "telegram-datalake"
+SUBCOMMAND_MODULES = (webhook, poll, query, backfill, local)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Operate the Telegram data lake: the webhook, saved queries, backfills and the local stack.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMAND_MODULES:
+        module.register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the chosen handler; a CliError prints its message (never a traceback) and exits 2."""
+    arguments = build_parser().parse_args(argv)
+    try:
+        code: int = arguments.handler(arguments)
+    except CliError as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        return 130
+    return code

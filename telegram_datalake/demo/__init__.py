@@ -1,0 +1,1 @@
+"""``make demo``: a generated week of a Telegram group through the whole pipeline, on this machine."""

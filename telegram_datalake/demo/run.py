@@ -1,0 +1,289 @@
+"""``make demo``: a generated week of a Telegram group through the whole pipeline, on this machine.
+
+1. starts the local stack: moto's S3 and the webhook server, on loopback (no AWS account needed);
+2. posts every delivery of the sample week to the webhook over HTTP, as Telegram would, and checks each
+   answer (stored, ignored, rejected) and the raw objects they leave;
+3. runs the unchanged ETL Lambda handler for each day, and checks the rows it writes;
+4. downloads the Parquet partitions and runs every saved query of ``sql/`` on DuckDB;
+5. prints a summary.
+
+Anything unexpected raises (``DemoError`` for a wrong outcome), so the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from functions.etl.handler import lambda_handler as etl_handler
+from functions.ingest.request import SECRET_HEADER
+from telegram_datalake.cli.output import Progress, render_table
+from telegram_datalake.demo.sample_chat import Delivery, SampleChat, build_sample_chat
+from telegram_datalake.duckdb_engine import connect, run_query
+from telegram_datalake.local.moto_server import no_proxy_opener
+from telegram_datalake.local.stack import DEFAULT_TIMEZONE, LocalStack, local_stack
+from telegram_datalake.local.webhook_server import TIME_HEADER
+from telegram_datalake.parquet_source import download_partitions
+from telegram_datalake.saved_queries import list_queries, load_schema, render
+
+DATABASE = "telegram_datalake"  # Terraform's name for the Glue database (name_prefix, dashes as underscores)
+QUERY_ROWS_SHOWN = 10  # of a result longer than a day's hours; shorter ones are shown whole
+QUERY_ROWS_WHOLE = 24
+WRONG_SECRET = "not-the-webhook-secret"  # noqa: S105 - what the forged request sends
+INDENT = "  "
+
+
+class DemoError(RuntimeError):
+    """The pipeline did not do what the sample week expects of it."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo did: deliveries by outcome, raw objects, rows per day, queries run, time taken."""
+
+    sent: int
+    stored: int
+    ignored: int
+    rejected: int
+    raw_objects: int
+    rows_per_day: dict[str, int]
+    queries: tuple[str, ...]
+    seconds: float
+
+    def render(self) -> str:
+        rows: list[tuple[str, int, str]] = [
+            ("updates sent", self.sent, "over HTTP to the local webhook"),
+            ("stored", self.stored, f"{self.raw_objects} raw objects: a re-delivery overwrites its first copy"),
+            ("ignored", self.ignored, "a chat that is not allowed, an update without a chat"),
+            ("rejected", self.rejected, "a wrong secret token, a malformed body"),
+            ("rows", sum(self.rows_per_day.values()), f"in {len(self.rows_per_day)} daily Parquet files"),
+            *((f"  {day}", count, "") for day, count in sorted(self.rows_per_day.items())),
+            ("saved queries", len(self.queries), "run on DuckDB over the Parquet files"),
+        ]
+        table = render_table(["", "count", ""], rows).split("\n")[2:-1]  # no header, no footer
+        return "\n".join([*table, f"total time: {self.seconds:.1f} s"])
+
+
+def _write(out: TextIO, text: str = "", indent: str = "") -> None:
+    out.write(textwrap.indent(text, indent) + "\n" if text else "\n")
+    out.flush()
+
+
+def _heading(out: TextIO, title: str) -> None:
+    _write(out)
+    _write(out, title)
+    _write(out, "=" * len(title))
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], limit: int | None = None) -> str:
+    """An aligned table, cut to ``limit`` rows if longer than QUERY_ROWS_WHOLE; the footer says so."""
+    if limit is None or len(rows) <= max(limit, QUERY_ROWS_WHOLE):
+        return render_table(columns, rows)
+    shown = render_table(columns, rows[:limit]).rsplit("\n", 1)[0]
+    return f"{shown}\n(first {limit} of {len(rows)} rows)"
+
+
+def post_delivery(stack: LocalStack, delivery: Delivery) -> tuple[int, str]:
+    """POST one delivery to the webhook as Telegram would; the HTTP status and response body."""
+    headers = {
+        "Content-Type": "application/json",
+        SECRET_HEADER: stack.secret_token if delivery.right_secret else WRONG_SECRET,
+        TIME_HEADER: str(int(delivery.received_at.timestamp() * 1000)),
+    }
+    request = urllib.request.Request(stack.webhook_url, data=delivery.body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with no_proxy_opener().open(request, timeout=30) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode()
+
+
+def _outcome(body: str) -> str | None:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    return answer.get("status") if isinstance(answer, dict) else None
+
+
+def deliver_week(stack: LocalStack, sample: SampleChat, out: TextIO) -> Counter[str]:
+    """Stage 2: every delivery over HTTP; each answer must be the expected one. Outcomes by count."""
+    _heading(out, f"2. {len(sample.deliveries)} webhook requests, as Telegram makes them, over HTTP")
+    progress = Progress(len(sample.deliveries), "posting") if sys.stderr.isatty() else None
+    outcomes: Counter[str] = Counter()
+    groups: dict[tuple[int, str], list[Any]] = {}
+    wrong: list[str] = []
+    for delivery in sample.deliveries:
+        status, body = post_delivery(stack, delivery)
+        outcome = _outcome(body) or "?"
+        outcomes[outcome] += 1
+        group = groups.setdefault((status, delivery.what), [status, 0, body, delivery.what])
+        group[1] += 1
+        if (status, outcome) != (delivery.expected_status, delivery.expected):
+            wrong.append(
+                f"{delivery.what}: expected {delivery.expected_status} {delivery.expected}, got {status} {body}"
+            )
+        if progress:
+            progress.step(f"{status} {outcome}")
+    _write(out, _table(["status", "requests", "answer", "what"], list(groups.values())), INDENT)
+    if wrong:
+        raise DemoError(f"{len(wrong)} unexpected webhook answers:\n" + "\n".join(wrong[:10]))
+    return outcomes
+
+
+def check_raw_objects(stack: LocalStack, sample: SampleChat, out: TextIO) -> int:
+    """The raw bucket must hold one object per stored update, in its arrival day's partition, equal to its body."""
+    expected: dict[str, bytes] = {}
+    for delivery in sample.deliveries:
+        update = delivery.update()
+        if delivery.expected == "stored" and update is not None:
+            key = f"{stack.raw_prefix}/context_date={sample.day_of(delivery)}/{update['update_id']}.json"
+            expected[key] = delivery.body
+    client = stack.s3()
+    try:
+        paginator = client.get_paginator("list_objects_v2")
+        keys = {
+            item["Key"] for page in paginator.paginate(Bucket=stack.raw_bucket) for item in page.get("Contents", ())
+        }
+        if keys != set(expected):
+            missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
+            raise DemoError(f"raw bucket differs from the sample: missing {missing[:5]}, unexpected {extra[:5]}")
+        for key, body in expected.items():
+            if client.get_object(Bucket=stack.raw_bucket, Key=key)["Body"].read() != body:
+                raise DemoError(f"{key} is not the body that was posted")
+    finally:
+        client.close()
+    _write(out)
+    example = f"s3://{stack.raw_bucket}/{stack.raw_prefix}/context_date=YYYY-MM-DD/<update_id>.json"
+    _write(out, f"{len(keys)} raw objects, each the request body byte for byte: {example}", INDENT)
+    return len(keys)
+
+
+def run_etl(stack: LocalStack, sample: SampleChat, out: TextIO) -> dict[str, int]:
+    """Stage 3: the ETL handler for each day, as the daily schedule would run it; rows written per day."""
+    _heading(out, "3. The daily ETL turns each day into one Parquet file")
+    rows_per_day: dict[str, int] = {}
+    table: list[tuple[Any, ...]] = []
+    for day in sample.days:
+        summary = etl_handler({"date": day.isoformat()}, None)["days"][0]
+        rows_per_day[summary["date"]] = summary["rows_written"]
+        table.append(
+            (
+                summary["date"],
+                summary["objects_read"],
+                summary["rows_written"],
+                summary["updates_without_row"],
+                summary["duplicates"],
+                summary["skipped"],
+                round(summary["bytes_written"] / 1024, 1),
+            )
+        )
+    columns = ["context_date", "objects", "rows", "no row (edits...)", "duplicates", "skipped", "parquet KiB"]
+    _write(out, _table(columns, table), INDENT)
+    if rows_per_day != sample.expected_rows_per_day():
+        raise DemoError(f"rows per day {rows_per_day} differ from the sample's {sample.expected_rows_per_day()}")
+    _write(out)
+    _write(
+        out, f"s3://{stack.enriched_bucket}/{stack.enriched_prefix}/context_date=YYYY-MM-DD/telegram.parquet", INDENT
+    )
+    return rows_per_day
+
+
+def run_queries(stack: LocalStack, rows_per_day: dict[str, int], out: TextIO) -> tuple[str, ...]:
+    """Stage 4: the Parquet files to a temporary folder, then every saved query on DuckDB."""
+    queries = list_queries()
+    _heading(out, f"4. The {len(queries)} saved queries of sql/, on DuckDB over the Parquet files")
+    table_name = load_schema()["table"]
+    client = stack.s3()
+    with tempfile.TemporaryDirectory(prefix="telegram-datalake-demo-") as folder:
+        try:
+            files = download_partitions(client, stack.enriched_bucket, stack.enriched_prefix, Path(folder))
+        finally:
+            client.close()
+        connection = connect(Path(folder), database=DATABASE, table=table_name)
+        try:
+            for query in queries:
+                sql = render(query.template, database=DATABASE, table=table_name, timezone=stack.timezone)
+                result = run_query(connection, sql)
+                _write(out)
+                _write(out, f"-- {query.name}", INDENT)
+                _write(out, textwrap.fill(query.description, width=100), INDENT)
+                _write(out)
+                _write(out, _table(result.columns, result.rows, QUERY_ROWS_SHOWN), INDENT)
+                if not result.rows:
+                    raise DemoError(f"saved query {query.name} returned no rows")
+                if query.name == "messages_per_day":
+                    counted = {str(day): count for day, count in result.rows}
+                    if counted != rows_per_day:
+                        raise DemoError(f"messages_per_day says {counted}, the ETL wrote {rows_per_day}")
+        finally:
+            connection.close()
+    if len(files) != len(rows_per_day):
+        raise DemoError(f"{len(files)} Parquet files downloaded, expected {len(rows_per_day)}")
+    return tuple(query.name for query in queries)
+
+
+def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSummary:
+    """Stages 2 to 4 on a running ``stack``; the summary (its ``seconds`` cover these stages only)."""
+    started = time.perf_counter()
+    outcomes = deliver_week(stack, sample, out)
+    raw_objects = check_raw_objects(stack, sample, out)
+    rows_per_day = run_etl(stack, sample, out)
+    queries = run_queries(stack, rows_per_day, out)
+    return DemoSummary(
+        sent=len(sample.deliveries),
+        stored=outcomes["stored"],
+        ignored=outcomes["ignored"],
+        rejected=outcomes["rejected"],
+        raw_objects=raw_objects,
+        rows_per_day=rows_per_day,
+        queries=queries,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _describe_stack(stack: LocalStack, sample: SampleChat, out: TextIO) -> None:
+    _heading(out, "1. The local stack: S3 (moto) and the webhook, on loopback")
+    rows = [
+        ("S3 endpoint", stack.s3_endpoint),
+        ("webhook", f"POST {stack.webhook_url}"),
+        ("raw bucket", stack.raw_bucket),
+        ("enriched bucket", stack.enriched_bucket),
+        ("allowed chats", stack.allowed_chat_ids),
+        ("time zone", stack.timezone),
+        ("sample week", f"{sample.days[0]} to {sample.days[-1]} (ending yesterday)"),
+    ]
+    _write(out, "\n".join(f"{name:<16} {value}" for name, value in rows), INDENT)
+
+
+def run_demo(out: TextIO, *, last_day: date | None = None, timezone: str = DEFAULT_TIMEZONE) -> DemoSummary:
+    """The whole demo, printed to ``out``: a local stack, the sample week ending on ``last_day`` (yesterday)."""
+    started = time.perf_counter()
+    last_day = last_day or datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)
+    sample = build_sample_chat(last_day, timezone)
+    _write(out, "telegram-datalake demo: a week of a Telegram group through the whole pipeline, on this machine")
+    # The functions' JSON log lines go to stdout; WARNING keeps only problems (skipped objects, errors).
+    with local_stack(
+        allowed_chat_ids=sample.allowed_chat_ids, timezone=timezone, trust_time_header=True, log_level="WARNING"
+    ) as stack:
+        _describe_stack(stack, sample, out)
+        summary = run_pipeline(stack, sample, out)
+    summary = replace(summary, seconds=time.perf_counter() - started)
+    _heading(out, "5. Summary")
+    _write(out, summary.render(), INDENT)
+    _write(out)
+    _write(out, "Every stage did what was expected; the local stack has stopped.")
+    return summary

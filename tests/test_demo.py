@@ -1,0 +1,346 @@
+"""``make demo`` end to end: the sample week through the webhook, the ETL and every saved query, locally.
+
+The sample is seeded, so its counts are fixed: they are spelled out here, and the raw objects and Parquet
+rows the pipeline leaves are checked against what each kind of delivery must (and must not) produce.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections import Counter
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pyarrow.parquet as pq
+import pytest
+
+from telegram_datalake.cli import main
+from telegram_datalake.demo.run import DemoError, run_pipeline
+from telegram_datalake.demo.sample_chat import (
+    CHANNEL,
+    GROUP,
+    OTHER_GROUP,
+    REDELIVERY,
+    Delivery,
+    SampleChat,
+    build_sample_chat,
+)
+from telegram_datalake.local.stack import LocalStack, local_stack
+from telegram_datalake.saved_queries import list_queries
+
+TIMEZONE = "America/Sao_Paulo"
+# The seeded week: requests by outcome, and rows per day, oldest day first.
+SENT, STORED, IGNORED, REJECTED = 260, 256, 2, 2
+RAW_OBJECTS = 255  # one update was delivered twice
+ROWS_PER_DAY = [31, 40, 37, 38, 36, 39, 31]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def yesterday() -> date:
+    return datetime.now(ZoneInfo(TIMEZONE)).date() - timedelta(days=1)
+
+
+def updates_with(sample: SampleChat, predicate: Any) -> list[tuple[Delivery, dict[str, Any]]]:
+    return [(d, u) for d in sample.deliveries if (u := d.update()) is not None and predicate(u)]
+
+
+def one_update(sample: SampleChat, predicate: Any) -> dict[str, Any]:
+    matches = updates_with(sample, predicate)
+    assert len(matches) == 1
+    return matches[0][1]
+
+
+# -- the sample -------------------------------------------------------------------------------------------
+
+
+def test_sample_is_deterministic_and_ends_yesterday() -> None:
+    last_day = date(2025, 3, 9)
+    sample = build_sample_chat(last_day, TIMEZONE)
+    assert sample == build_sample_chat(last_day, TIMEZONE)
+    assert sample.days == tuple(date(2025, 3, day) for day in range(3, 10))
+    assert [d.received_at for d in sample.deliveries] == sorted(d.received_at for d in sample.deliveries)
+    assert {sample.day_of(d) for d in sample.deliveries} == {day.isoformat() for day in sample.days}
+    counts = Counter(d.expected for d in sample.deliveries)
+    assert (len(sample.deliveries), counts["stored"], counts["ignored"], counts["rejected"]) == (
+        SENT,
+        STORED,
+        IGNORED,
+        REJECTED,
+    )
+    # Only the timestamps depend on the day.
+    other = build_sample_chat(date(2026, 7, 1), TIMEZONE)
+    assert [d.expected for d in other.deliveries] == [d.expected for d in sample.deliveries]
+    assert list(other.expected_rows_per_day().values()) == ROWS_PER_DAY
+
+
+def test_sample_covers_what_a_real_group_sends() -> None:
+    sample = build_sample_chat(date(2025, 3, 9), TIMEZONE)
+    zone = ZoneInfo(TIMEZONE)
+    messages = [u["message"] for _, u in updates_with(sample, lambda u: "message" in u)]
+    for field in ("photo", "sticker", "voice", "document", "location", "poll", "new_chat_members"):
+        assert any(field in message for message in messages), field
+    assert any("caption" in message and "photo" in message for message in messages)
+    assert any("reply_to_message" in m and "message_thread_id" not in m for m in messages)
+    assert any(any(ord(character) > 0xFFFF for character in m.get("text", "")) for m in messages)  # emoji
+    assert {m["from"]["language_code"] for m in messages if "language_code" in m["from"]} >= {"pt-br", "en"}
+    assert any(m["from"]["is_bot"] for m in messages)
+
+    topic = one_update(sample, lambda u: "forum_topic_created" in u.get("message", {}))["message"]
+    in_topic = [m for m in messages if m.get("message_thread_id") == topic["message_id"] and m is not topic]
+    assert in_topic
+    assert all(m["is_topic_message"] is True for m in in_topic)
+
+    post = one_update(sample, lambda u: "channel_post" in u and "Newsletter" in u["channel_post"]["text"])
+    assert "from" not in post["channel_post"]
+    assert post["channel_post"]["sender_chat"]["id"] == CHANNEL["id"]
+    one_update(sample, lambda u: "edited_message" in u)
+    one_update(sample, lambda u: "my_chat_member" in u)
+
+    # Each update arrives a few seconds after it happened, on the same day.
+    for delivery, update in updates_with(sample, lambda u: "message" in u and u["message"]["chat"] == GROUP):
+        sent = datetime.fromtimestamp(update["message"]["date"], zone)
+        if delivery.what != REDELIVERY:
+            assert timedelta(0) < delivery.received_at - sent < timedelta(seconds=10)
+        assert sample.day_of(delivery) == sent.date().isoformat()
+
+    whats = Counter((d.expected, d.expected_status, d.right_secret) for d in sample.deliveries)
+    assert whats[("rejected", 401, False)] == 1
+    assert whats[("rejected", 400, True)] == 1
+    assert sum(d.update() is None for d in sample.deliveries) == 1  # the malformed body
+    assert next(d.body for d in sample.deliveries if d.what == REDELIVERY) in {
+        d.body for d in sample.deliveries if d.what != REDELIVERY
+    }
+
+
+# -- the pipeline ------------------------------------------------------------------------------------------
+
+
+def raw_objects(stack: LocalStack) -> dict[str, bytes]:
+    client = stack.s3()
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=stack.raw_bucket)
+        keys = [item["Key"] for page in pages for item in page.get("Contents", ())]
+        return {key: client.get_object(Bucket=stack.raw_bucket, Key=key)["Body"].read() for key in keys}
+    finally:
+        client.close()
+
+
+def parquet_rows(stack: LocalStack) -> list[dict[str, Any]]:
+    client = stack.s3()
+    try:
+        listing = client.list_objects_v2(Bucket=stack.enriched_bucket)["Contents"]
+        rows: list[dict[str, Any]] = []
+        for item in sorted(listing, key=lambda item: item["Key"]):
+            body = client.get_object(Bucket=stack.enriched_bucket, Key=item["Key"])["Body"].read()
+            day = re.search(r"context_date=([0-9-]+)/", item["Key"])
+            assert day is not None
+            rows += [{**row, "context_date": day[1]} for row in pq.read_table(io.BytesIO(body)).to_pylist()]
+        return rows
+    finally:
+        client.close()
+
+
+def query_sections(output: str) -> dict[str, str]:
+    """The text printed for each saved query, by name."""
+    parts = re.split(r"^  -- (\S+)$", output.split("\n4. ", 1)[1].split("\n5. ", 1)[0], flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_demo_pipeline_end_to_end() -> None:
+    sample = build_sample_chat(yesterday(), TIMEZONE)
+    out = io.StringIO()
+    with local_stack(
+        allowed_chat_ids=sample.allowed_chat_ids, timezone=TIMEZONE, trust_time_header=True, log_level="WARNING"
+    ) as stack:
+        summary = run_pipeline(stack, sample, out)
+        raw = raw_objects(stack)
+        rows = parquet_rows(stack)
+
+    days = [day.isoformat() for day in sample.days]
+    assert (summary.sent, summary.stored, summary.ignored, summary.rejected) == (SENT, STORED, IGNORED, REJECTED)
+    assert summary.raw_objects == RAW_OBJECTS == len(raw)
+    assert summary.rows_per_day == dict(zip(days, ROWS_PER_DAY, strict=True)) == sample.expected_rows_per_day()
+    assert Counter(row["context_date"] for row in rows) == summary.rows_per_day
+    assert_raw_layer(sample, raw, rows)
+    assert_rows(sample, rows)
+    assert_query_tables(out.getvalue(), summary.rows_per_day, summary.queries)
+
+
+def assert_raw_layer(sample: SampleChat, raw: dict[str, bytes], rows: list[dict[str, Any]]) -> None:
+    # Every raw object is a body that was posted, in its arrival day's partition.
+    bodies = {d.body: sample.day_of(d) for d in sample.deliveries if d.expected == "stored"}
+    for key, body in raw.items():
+        update_id = json.loads(body)["update_id"]
+        assert key == f"telegram/context_date={bodies[body]}/{update_id}.json"
+    updates = [json.loads(body) for body in raw.values()]
+
+    # The re-delivered update: one object, one row.
+    redelivered = json.loads(next(d.body for d in sample.deliveries if d.what == REDELIVERY))["update_id"]
+    assert sum(key.endswith(f"/{redelivered}.json") for key in raw) == 1
+    assert sum(row["update_id"] == redelivered for row in rows) == 1
+
+    # The chat that is not allowed, the poll results, the forged and the malformed requests left nothing.
+    chats = {u[kind]["chat"]["id"] for u in updates for kind in u if isinstance(u[kind], dict) and "chat" in u[kind]}
+    assert chats == {GROUP["id"], CHANNEL["id"]}
+    assert OTHER_GROUP["id"] not in chats
+    assert not any("poll" in update for update in updates)
+    assert not any(key.endswith("/1.json") for key in raw)  # the forged update's id
+
+    # The edit is stored raw, but adds no row: the row keeps the text as first sent.
+    edit = one_update(sample, lambda u: "edited_message" in u)
+    assert edit in updates
+    assert edit["update_id"] not in {row["update_id"] for row in rows}
+    edited_rows = [row for row in rows if row["message_id"] == edit["edited_message"]["message_id"]]
+    assert [row["text"] for row in edited_rows] == ["Alguém sabe se o Athena cobra por particão lida?"]
+
+
+def assert_rows(sample: SampleChat, rows: list[dict[str, Any]]) -> None:
+    assert {row["chat_id"] for row in rows} == {GROUP["id"], CHANNEL["id"]}
+    # Channel posts have no user, and Telegram forwards each into the group.
+    posts = [row for row in rows if row["update_type"] == "channel_post"]
+    assert len(posts) == 3
+    assert all(row["user_id"] is None and row["chat_type"] == "channel" for row in posts)
+    assert [row["user_id"] for row in rows if row["is_forwarded"]] == [777000] * 3
+    # The anonymous admin is a bot posting on behalf of the group.
+    anonymous = [row for row in rows if row["user_id"] == 1087968824]
+    assert [(row["user_is_bot"], row["sender_chat_id"]) for row in anonymous] == [(True, GROUP["id"])]
+    # Topic messages keep their thread; their implicit reply to the topic's first message is not a reply.
+    topic_id = one_update(sample, lambda u: "forum_topic_created" in u.get("message", {}))["message"]["message_id"]
+    in_topic = [row for row in rows if row["message_thread_id"] == topic_id]
+    assert len(in_topic) > 1
+    assert all(row["reply_to_message_id"] is None for row in in_topic)
+    assert any(row["reply_to_message_id"] is not None for row in rows)
+    types = {"text", "photo", "sticker", "voice", "document", "location", "poll", "service"}
+    assert {row["message_type"] for row in rows} == types
+
+
+def assert_query_tables(output: str, rows_per_day: dict[str, int], names: tuple[str, ...]) -> None:
+    """Every saved query printed its description and a table with rows; messages_per_day agrees with the ETL."""
+    sections = query_sections(output)
+    queries = list_queries()
+    assert list(sections) == [query.name for query in queries] == list(names)
+    for query in queries:
+        section = sections[query.name]
+        assert query.description.split()[:4] == section.split()[:4]
+        assert re.search(r"^  -+(  -+)*$", section, flags=re.MULTILINE), query.name
+        assert re.search(r"^  \((\d+ rows?|first 10 of \d+ rows)\)$", section, flags=re.MULTILINE), query.name
+    for day, count in rows_per_day.items():
+        assert re.search(rf"^  {day}\s+{count}$", sections["messages_per_day"], flags=re.MULTILINE)
+    assert '"logger"' not in output  # the functions' INFO log lines are quiet
+
+
+def test_demo_fails_on_an_unexpected_outcome() -> None:
+    sample = build_sample_chat(yesterday(), TIMEZONE)
+    stored = next(d for d in sample.deliveries if d.expected == "stored")
+    broken = replace(sample, deliveries=(replace(stored, right_secret=False),))  # still expected to be stored
+    with (
+        local_stack(allowed_chat_ids=sample.allowed_chat_ids, trust_time_header=True) as stack,
+        pytest.raises(DemoError, match=r"expected 200 stored, got 401"),
+    ):
+        run_pipeline(stack, broken, io.StringIO())
+
+
+# -- the CLI -----------------------------------------------------------------------------------------------
+
+
+def test_cli_demo_exits_zero_and_prints_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    threads = set(threading.enumerate())
+    assert main(["demo"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    summary = captured.out.split("\n5. Summary\n", 1)[1]
+    for label, count in (
+        ("updates sent", SENT),
+        ("stored", STORED),
+        ("ignored", IGNORED),
+        ("rejected", REJECTED),
+        ("rows", sum(ROWS_PER_DAY)),
+        ("saved queries", len(list_queries())),
+    ):
+        assert re.search(rf"^  {label}\s+{count}\s", summary, flags=re.MULTILINE), label
+    assert re.search(r"^  total time: \d+\.\d s$", summary, flags=re.MULTILINE)
+    assert set(threading.enumerate()) == threads
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_cli_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "127.0.0.1" in capsys.readouterr().out
+
+
+def test_cli_serve_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--allowed-chat-ids", "my-group"]) == 2
+    assert "--allowed-chat-ids" in capsys.readouterr().err
+    assert main(["serve", "--timezone", "Mars/Olympus"]) == 2
+    assert "--timezone" in capsys.readouterr().err
+
+
+def test_cli_serve_reports_a_taken_port(capsys: pytest.CaptureFixture[str]) -> None:
+    threads = set(threading.enumerate())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert f"port {port} is in use" in capsys.readouterr().err
+    assert set(threading.enumerate()) == threads
+
+
+def test_cli_serve_runs_until_sigterm() -> None:
+    """The real command in a process: it prints a working curl example, then stops cleanly on SIGTERM."""
+    process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-m", "telegram_datalake.cli", "serve", "--allowed-chat-ids", str(GROUP["id"])],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        printed = ""
+        for line in process.stdout:
+            printed += line
+            if line.startswith("It answers"):
+                break
+        url = re.search(r"curl -sS -X POST (\S+)", printed)
+        secret = re.search(r"X-Telegram-Bot-Api-Secret-Token: ([A-Za-z0-9_-]+)'", printed)
+        data = re.search(r"--data '(.+)'$", printed, flags=re.MULTILINE)
+        assert url, printed
+        assert secret, printed
+        assert data, printed
+        assert str(GROUP["id"]) in data[1]
+
+        parts = urlsplit(url[1])
+        assert parts.hostname == "127.0.0.1"
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret[1]}
+        connection.request("POST", parts.path, body=data[1].encode(), headers=headers)
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, {"status": "stored"})
+        connection.close()
+
+        process.send_signal(signal.SIGTERM)
+        rest, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, errors
+    assert '"outcome": "stored"' in rest  # the function's log line, as in CloudWatch
+    assert rest.rstrip().endswith("Local stack stopped.")
