@@ -107,8 +107,8 @@ query: $(STAMP) ## Run a saved query: make query Q=messages_per_day [ENGINE=duck
 backfill: $(STAMP) ## Reprocess days with the ETL: make backfill FROM=2026-01-01 TO=2026-01-31 [LOCAL=1]
 	$(VENV)/bin/telegram-datalake backfill --from $(FROM) --to $(TO) $(if $(LOCAL),--local)
 
-bench: $(STAMP) ## Throughput figures: the ETL end to end on moto
-	$(PY) -m benchmarks.etl_moto 1000 10000
+bench: $(STAMP) llvm-strip ## Benchmarks (a few minutes): ETL transform 10k-1M, ETL and ingest on moto, storage, cold start; JSON in .bench/
+	$(PY) -m benchmarks
 
 clean: ## Remove build outputs (dist/, build/) and test caches
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -10,10 +10,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.handlers
 import pytest
 from moto import mock_aws
 
 from functions.common.s3client import s3_client
+from functions.ingest.handler import lambda_handler as ingest_lambda_handler
+from tests.log_leaks import LeakWatch, SentTexts, body_of_event, capturing_pipeline_logs, leak_report, observing_calls
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -35,6 +38,45 @@ SEED_UPDATE: dict[str, Any] = {
         "text": "Ola, mundo!",
     },
 }
+
+
+LEAK_CHECK_SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying what the session-wide log check searched (it is silent otherwise)."""
+    for line in LEAK_CHECK_SUMMARY:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leak_watch() -> Iterator[LeakWatch]:
+    """Across the whole run, no line the functions log holds a webhook secret or a text the run sent.
+
+    How the lines, secrets and texts are gathered, and which are too short or common to look for:
+    ``tests/log_leaks.py``. The check runs once every test has run, so a leak fails the session.
+    """
+    sent = SentTexts()
+
+    def record_put(params: dict[str, Any], **_: Any) -> None:
+        sent.add_body(params.get("Body"))
+
+    # Every botocore session made from now on registers this on its clients, as moto's own hook is.
+    put_hook = ("before-parameter-build.s3.PutObject", record_put)
+    botocore.handlers.BUILTIN_HANDLERS.append(put_hook)
+    try:
+        with (
+            capturing_pipeline_logs() as captured,
+            observing_calls(ingest_lambda_handler.__code__, "event", lambda e: sent.add_body(body_of_event(e))),
+        ):
+            watch = LeakWatch(captured, sent, known_secrets=frozenset({SECRET}))
+            yield watch
+    finally:
+        botocore.handlers.BUILTIN_HANDLERS.remove(put_hook)
+    leaks = watch.leaks()
+    LEAK_CHECK_SUMMARY.append(watch.summary() + (f": {len(leaks)} leak(s)" if leaks else ": no leak"))
+    if leaks:  # not a bare assert: its introspection would print the leaking lines, secrets included
+        pytest.fail(leak_report(leaks, watch.secrets()), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

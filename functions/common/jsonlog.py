@@ -10,19 +10,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON object (no newline): time, level, logger, message and the record's ``fields``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
 class _StdoutJsonHandler(logging.Handler):
     """Writes each record as one JSON line to the *current* ``sys.stdout`` (looked up per record)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = {
-                "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-                "level": record.levelname,
-                "logger": record.name,
-                "message": record.getMessage(),
-                **getattr(record, "fields", {}),
-            }
-            sys.stdout.write(json.dumps(line, default=str, ensure_ascii=False) + "\n")
+            sys.stdout.write(self.format(record) + "\n")
         except Exception:  # logging must never break the function
             self.handleError(record)
 

@@ -91,20 +91,8 @@ class Flattened:
     invalid: bool = False
 
 
-def _int(value: Any) -> int | None:
-    return value if type(value) is int and INT64_MIN <= value <= INT64_MAX else None
-
-
-def _str(value: Any) -> str | None:
-    return value if type(value) is str else None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if type(value) is bool else None
-
-
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else _EMPTY
+NOT_AN_UPDATE = Flattened(None, "not a Telegram update", invalid=True)
+_FORWARD_FIELDS = frozenset(FORWARD_FIELDS)
 
 
 def message_type(message: Mapping[str, Any]) -> str:
@@ -117,53 +105,83 @@ def message_type(message: Mapping[str, Any]) -> str:
     return "other"
 
 
-def reply_to_message_id(message: Mapping[str, Any]) -> int | None:
-    """The replied-to message, ignoring the implicit reply every forum-topic message has to its topic's root."""
-    replied = _dict(message.get("reply_to_message"))
-    replied_id = _int(replied.get("message_id"))
-    if message.get("is_topic_message") is True and "forum_topic_created" in replied:
-        return None
-    return replied_id
-
-
 def flatten_update(update: Any) -> Flattened:
     """The row for a ``message`` or ``channel_post`` update; never raises."""
-    if not isinstance(update, dict) or _int(update.get("update_id")) is None:
-        return Flattened(None, "not a Telegram update", invalid=True)
-    update_type = next((kind for kind in ROW_UPDATE_TYPES if kind in update), None)
-    if update_type is None:
+    result = row_of_update(update)
+    return Flattened(result) if isinstance(result, tuple) else result
+
+
+def row_of_update(update: Any) -> Row | Flattened:
+    """``flatten_update`` without a ``Flattened`` per row: the row itself, or the Flattened that has none.
+
+    The daily job runs this once per raw object, so the type checks are written out inline: each
+    field is fetched once, then kept only when it has the schema's type (an int also within int64).
+    """
+    if not isinstance(update, dict):
+        return NOT_AN_UPDATE
+    update_id = update.get("update_id")
+    if type(update_id) is not int or not INT64_MIN <= update_id <= INT64_MAX:
+        return NOT_AN_UPDATE
+    if "message" in update:  # ROW_UPDATE_TYPES, in order
+        update_type = "message"
+    elif "channel_post" in update:
+        update_type = "channel_post"
+    else:
         other = next((key for key in update if key != "update_id"), "empty")
         return Flattened(None, f"{other} updates have no row")
 
     message = update[update_type]
     if not isinstance(message, dict):
         return Flattened(None, f"{update_type} is not an object", invalid=True)
-    chat = _dict(message.get("chat"))
-    message_id, chat_id, date = _int(message.get("message_id")), _int(chat.get("id")), _int(message.get("date"))
-    if message_id is None or chat_id is None or date is None or not 0 <= date <= MAX_DATE:
+    chat = message.get("chat")
+    if not isinstance(chat, dict):
+        chat = _EMPTY
+    message_id, chat_id, date = message.get("message_id"), chat.get("id"), message.get("date")
+    if not (
+        type(message_id) is int
+        and type(chat_id) is int
+        and type(date) is int
+        and INT64_MIN <= message_id <= INT64_MAX
+        and INT64_MIN <= chat_id <= INT64_MAX
+        and 0 <= date <= MAX_DATE
+    ):
         return Flattened(None, f"{update_type} lacks message_id, chat.id or a valid date", invalid=True)
 
-    sender = _dict(message.get("from"))
-    row = (
+    sender = message.get("from")
+    if not isinstance(sender, dict):
+        sender = _EMPTY
+    user_id, is_bot, first_name = sender.get("id"), sender.get("is_bot"), sender.get("first_name")
+    last_name, username, language = sender.get("last_name"), sender.get("username"), sender.get("language_code")
+    chat_type, chat_title = chat.get("type"), chat.get("title")
+    text, caption, thread_id = message.get("text"), message.get("caption"), message.get("message_thread_id")
+    sender_chat = message.get("sender_chat")
+    sender_chat_id = sender_chat.get("id") if isinstance(sender_chat, dict) else None
+    replied = message.get("reply_to_message")
+    if isinstance(replied, dict):
+        reply_id = replied.get("message_id")
+        if "forum_topic_created" in replied and message.get("is_topic_message") is True:
+            reply_id = None  # the implicit reply of a forum-topic message to its topic's root
+    else:
+        reply_id = None
+    return (
         message_id,
-        _int(sender.get("id")),
-        _bool(sender.get("is_bot")),
-        _str(sender.get("first_name")),
+        user_id if type(user_id) is int and INT64_MIN <= user_id <= INT64_MAX else None,
+        is_bot if type(is_bot) is bool else None,
+        first_name if type(first_name) is str else None,
         chat_id,
-        _str(chat.get("type")),
-        _str(message.get("text")),
+        chat_type if type(chat_type) is str else None,
+        text if type(text) is str else None,
         date,
-        update["update_id"],
+        update_id,
         update_type,
-        message_type(message),
-        _str(message.get("caption")),
-        _str(sender.get("last_name")),
-        _str(sender.get("username")),
-        _str(sender.get("language_code")),
-        _str(chat.get("title")),
-        _int(_dict(message.get("sender_chat")).get("id")),
-        _int(message.get("message_thread_id")),
-        reply_to_message_id(message),
-        any(field in message for field in FORWARD_FIELDS),
+        "text" if "text" in message else message_type(message),  # CONTENT_TYPES' first entry, without the loop
+        caption if type(caption) is str else None,
+        last_name if type(last_name) is str else None,
+        username if type(username) is str else None,
+        language if type(language) is str else None,
+        chat_title if type(chat_title) is str else None,
+        sender_chat_id if type(sender_chat_id) is int and INT64_MIN <= sender_chat_id <= INT64_MAX else None,
+        thread_id if type(thread_id) is int and INT64_MIN <= thread_id <= INT64_MAX else None,
+        reply_id if type(reply_id) is int and INT64_MIN <= reply_id <= INT64_MAX else None,
+        not _FORWARD_FIELDS.isdisjoint(message),  # any forward field among the message's keys
     )
-    return Flattened(row)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+import json.scanner
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from functions.common.jsonlog import get_logger, log_event
 from functions.etl.config import EtlSettings
-from functions.etl.flatten import Flattened, Row, flatten_update
+from functions.etl.flatten import Flattened, Row, row_of_update
 from functions.etl.raw_reader import list_keys, read_objects, update_id_of_key
-from functions.etl.table import build_table, deduplicate, to_parquet
+from functions.etl.table import TableBuilder, to_parquet, unique_table
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from mypy_boto3_s3 import S3Client
 
 LOGGER = get_logger("telegram_pipeline.etl")
+NOT_JSON = Flattened(None, "not valid JSON", invalid=True)
+# What json.loads scans with (the C scanner). typeshed types the argument as a scanner; it reads a decoder's settings.
+_SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 @dataclass
@@ -37,13 +43,50 @@ class DaySummary:
         return asdict(self)
 
 
-def flatten_raw(body: bytes) -> Flattened:
-    """The row of one raw object; bodies that are not JSON are invalid, like JSON that is not an update."""
-    try:
-        update = json.loads(body)
-    except (ValueError, RecursionError):
-        return Flattened(None, "not valid JSON", invalid=True)
-    return flatten_update(update)
+def parse_json(body: bytes) -> Any:
+    """``json.loads(body)``: the same value, or the same exception.
+
+    For a body that starts with ``{"``, ``json.loads`` detects UTF-8, decodes with ``surrogatepass``,
+    skips no whitespace and scans from 0; taking those steps here skips its per-call encoding detection,
+    regex matches and wrapper calls. Anything else (trailing whitespace or data, a scan that finds no
+    value) goes through ``json.loads`` itself.
+    """
+    if body.startswith(b'{"'):
+        text = body.decode("utf-8", "surrogatepass")
+        try:
+            value, end = _SCAN_ONCE(text, 0)
+        except StopIteration:
+            pass
+        else:
+            if end == len(text):
+                return value
+    return json.loads(body)
+
+
+def flatten_objects(objects: Iterable[tuple[str, bytes]], summary: DaySummary) -> pa.Table:
+    """The table of the rows of ``(key, body)`` raw objects, in their order, duplicates included.
+
+    A body that is not JSON is invalid, like JSON that is not an update. ``summary`` counts the objects,
+    and those without a row (logging the invalid ones).
+    """
+    rows = TableBuilder()
+    add_row = rows.add
+    for key, body in objects:
+        summary.objects_read += 1
+        try:
+            update = parse_json(body)
+        except (ValueError, RecursionError):
+            flattened: Row | Flattened = NOT_JSON
+        else:
+            flattened = row_of_update(update)
+        if isinstance(flattened, tuple):
+            add_row(flattened)
+        elif flattened.invalid:
+            summary.skipped += 1
+            log_event(LOGGER, logging.WARNING, "skipped raw object", key=key, reason=flattened.reason)
+        else:
+            summary.updates_without_row += 1
+    return rows.table()
 
 
 def stored_the_day_before(client: S3Client, settings: EtlSettings, day: date) -> set[int]:
@@ -61,22 +104,11 @@ def process_day(client: S3Client, settings: EtlSettings, day: date) -> DaySummar
     """Rebuild the day's Parquet file from every raw object of the day; raw objects are only read."""
     summary = DaySummary(date=day.isoformat())
     keys = list_keys(client, settings.raw_bucket, settings.raw_partition(summary.date))
-    rows: list[Row] = []
-    for key, body in read_objects(client, settings.raw_bucket, keys, settings.max_workers):
-        summary.objects_read += 1
-        flattened = flatten_raw(body)
-        if flattened.row is not None:
-            rows.append(flattened.row)
-        elif flattened.invalid:
-            summary.skipped += 1
-            log_event(LOGGER, logging.WARNING, "skipped raw object", key=key, reason=flattened.reason)
-        else:
-            summary.updates_without_row += 1
-
-    unique_rows, summary.duplicates = deduplicate(rows, stored_the_day_before(client, settings, day))
+    rows = flatten_objects(read_objects(client, settings.raw_bucket, keys, settings.max_workers), summary)
+    table, summary.duplicates = unique_table(rows, stored_the_day_before(client, settings, day))
     del rows
-    if unique_rows:
-        parquet = to_parquet(build_table(unique_rows))
+    if table.num_rows:
+        parquet = to_parquet(table)
         summary.output_key = settings.output_key(summary.date)
         client.put_object(
             Bucket=settings.enriched_bucket,
@@ -84,6 +116,6 @@ def process_day(client: S3Client, settings: EtlSettings, day: date) -> DaySummar
             Body=parquet,
             ContentType="application/vnd.apache.parquet",
         )
-        summary.rows_written, summary.bytes_written = len(unique_rows), len(parquet)
+        summary.rows_written, summary.bytes_written = table.num_rows, len(parquet)
     log_event(LOGGER, logging.INFO, "day processed", **summary.as_dict())
     return summary

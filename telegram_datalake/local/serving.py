@@ -29,6 +29,7 @@ class TrackedConnectionsMixin(socketserver.ThreadingMixIn):
 
     daemon_threads = False  # tracked, so that server_close() joins them
     block_on_close = True
+    request_queue_size = 128  # the default 5 stalls concurrent clients (load tests, Telegram's bursts)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._connections: set[socket.socket] = set()
