@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, bound_address, serving_in_background
+from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, serving_in_background
 
 # Connection-level headers: they describe one hop, never forwarded (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -208,13 +208,8 @@ def fault_proxy(upstream: str) -> Iterator[FaultProxy]:
     proxy = FaultProxy(upstream)
     server = _ProxyServer((LOOPBACK, 0), _ProxyHandler)
     server.proxy = proxy
-    try:
-        host, port = bound_address(server)
-    except RuntimeError:
-        server.server_close()
-        raise
-    proxy.url = f"http://{host}:{port}"
-    with serving_in_background(server, name=f"fault-proxy-{port}"):
+    with serving_in_background(server, name="fault-proxy") as (host, port):
+        proxy.url = f"http://{host}:{port}"
         yield proxy
 
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import ThreadedWSGIServer
 
-from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, bound_address, serving_in_background
+from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, serving_in_background
 
 RESET_PATH = "/moto-api/reset"
 
@@ -56,12 +56,7 @@ def moto_server() -> Iterator[str]:
     """Run moto's server on loopback; yields its endpoint URL (``http://127.0.0.1:<port>``), empty of buckets."""
     app = DomainDispatcherApplication(create_backend_app)
     server = _MotoServer(LOOPBACK, 0, app, handler=_QuietMotoRequestHandler)
-    try:
-        host, port = bound_address(server)
-    except RuntimeError:
-        server.server_close()
-        raise
-    endpoint = f"http://{host}:{port}"
-    with serving_in_background(server, name=f"local-s3-{port}"):
+    with serving_in_background(server, name="local-s3") as (host, port):
+        endpoint = f"http://{host}:{port}"
         reset_moto(endpoint)
         yield endpoint

@@ -64,20 +64,26 @@ def bound_address(server: socketserver.TCPServer) -> tuple[str, int]:
 
 
 @contextmanager
-def serving_in_background(server: socketserver.BaseServer, name: str) -> Iterator[None]:
-    """Serve ``server`` in a thread; on exit stop it, end its connections and join every thread it started.
+def serving_in_background(server: socketserver.TCPServer, name: str) -> Iterator[tuple[str, int]]:
+    """Serve ``server`` in a thread named ``<name>-<port>``; yields its loopback ``(host, port)``.
 
-    ``server`` must be bound already; it is closed on exit even if the thread never started.
+    ``server`` must be bound already; it is closed on exit, also when it is not on loopback
+    (RuntimeError) or the thread never started. On exit it stops, ends its connections and joins
+    every thread it started.
     """
-    thread = threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL_SECONDS,), name=name, daemon=True)
+    thread: threading.Thread | None = None
     try:
+        host, port = bound_address(server)
+        thread = threading.Thread(
+            target=server.serve_forever, args=(POLL_INTERVAL_SECONDS,), name=f"{name}-{port}", daemon=True
+        )
         thread.start()
-        yield
+        yield host, port
     finally:
-        if thread.is_alive():
+        if thread is not None and thread.is_alive():
             server.shutdown()  # returns once serve_forever's loop has ended: no new connection is accepted
         if isinstance(server, TrackedConnectionsMixin):
             server.cut_connections()
-        if thread.ident is not None:
+        if thread is not None and thread.ident is not None:
             thread.join()
         server.server_close()  # closes the listening socket and joins the request threads (idempotent)

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from functions.ingest.handler import lambda_handler
 from telegram_datalake.local.events import api_gateway_event
-from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, bound_address, serving_in_background
+from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, serving_in_background
 
 WEBHOOK_PATH = "/webhook"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # a Lambda invocation's payload limit; API Gateway refuses larger bodies
@@ -188,10 +188,5 @@ def webhook_server(*, port: int = 0, trust_time_header: bool = False) -> Iterato
     """
     server = _WebhookServer((LOOPBACK, port), _WebhookRequestHandler)
     server.trust_time_header = trust_time_header
-    try:
-        host, bound_port = bound_address(server)
-    except RuntimeError:
-        server.server_close()
-        raise
-    with serving_in_background(server, name=f"local-webhook-{bound_port}"):
+    with serving_in_background(server, name="local-webhook") as (host, bound_port):
         yield f"http://{host}:{bound_port}{WEBHOOK_PATH}"
