@@ -1,4 +1,5 @@
-"""In-process moto S3 for the benchmarks: fake credentials, the functions' environment, their logs muted."""
+"""In-process moto (S3, Secrets Manager) for the benchmarks: fake credentials, the functions' environment, their
+logs muted."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import boto3
 from moto import mock_aws
 
 from functions.common.s3client import s3_client
+from functions.ingest.secret import secrets_client, stored_secret
 from telegram_datalake.local.stack import patched_environment
 
 if TYPE_CHECKING:
@@ -39,8 +41,9 @@ def moto_s3(environment: Mapping[str, str], buckets: tuple[str, ...]) -> Iterato
         stack.enter_context(patched_environment({**FAKE_AWS, **environment}))
         devnull = stack.enter_context(Path(os.devnull).open("w"))
         stack.enter_context(redirect_stdout(devnull))
-        s3_client.cache_clear()
-        stack.callback(s3_client.cache_clear)
+        for cache in (s3_client, secrets_client, stored_secret):  # the functions' clients of another AWS
+            cache.cache_clear()
+            stack.callback(cache.cache_clear)
         stack.enter_context(mock_aws())
         boto3.DEFAULT_SESSION = None
         client = boto3.client("s3")

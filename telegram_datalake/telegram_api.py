@@ -162,18 +162,24 @@ class TelegramBotApi:
     # The Bot API methods.
 
     def set_webhook(
-        self, url: str, secret_token: str, allowed_updates: Sequence[str], drop_pending_updates: bool = False
+        self,
+        url: str,
+        secret_token: str,
+        allowed_updates: Sequence[str] | None,
+        drop_pending_updates: bool = False,
+        max_connections: int | None = None,
     ) -> bool:
-        result = self.call(
-            "setWebhook",
-            {
-                "url": url,
-                "secret_token": secret_token,
-                "allowed_updates": list(allowed_updates),
-                "drop_pending_updates": drop_pending_updates,
-            },
-        )
-        return result is True
+        """``allowed_updates`` and ``max_connections`` left out (None) keep what the webhook had."""
+        parameters: dict[str, Any] = {
+            "url": url,
+            "secret_token": secret_token,
+            "drop_pending_updates": drop_pending_updates,
+        }
+        if allowed_updates is not None:
+            parameters["allowed_updates"] = list(allowed_updates)
+        if max_connections is not None:
+            parameters["max_connections"] = max_connections
+        return self.call("setWebhook", parameters) is True
 
     def get_webhook_info(self) -> WebhookInfo:
         result = self.call("getWebhookInfo", {})

@@ -8,6 +8,37 @@ locals {
   schema = jsondecode(file("${path.module}/../sql/schema.json"))
 
   database_name = replace(var.name_prefix, "-", "_")
+
+  # Every role of the deployment carries this boundary: the CI bootstrap's, or the deployment's own.
+  permissions_boundary_arn = var.permissions_boundary_arn != null ? var.permissions_boundary_arn : aws_iam_policy.pipeline_boundary[0].arn
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+################################################################################
+# Permissions boundary of the deployment's roles
+################################################################################
+
+module "permissions" {
+  source = "./modules/permissions"
+
+  name_prefix          = var.name_prefix
+  region               = var.aws_region
+  account_id           = data.aws_caller_identity.current.account_id
+  partition            = data.aws_partition.current.partition
+  kms_key_arn          = var.kms_key_arn
+  boundary_policy_name = "${var.name_prefix}-pipeline-boundary"
+}
+
+# Without CI (permissions_boundary_arn = null), the deployment's own copy of the boundary document.
+resource "aws_iam_policy" "pipeline_boundary" {
+  count = var.permissions_boundary_arn == null ? 1 : 0
+
+  name        = "${var.name_prefix}-pipeline-boundary"
+  description = "Permissions boundary of the ${var.name_prefix} pipeline's roles: its own data, logs, queues, functions, webhook secret and key only"
+  policy      = module.permissions.boundary_policy_json
 }
 
 module "storage" {
@@ -33,11 +64,14 @@ module "ingest" {
   raw_prefix             = var.raw_prefix
   timezone               = var.timezone
   allowed_chat_ids       = var.allowed_chat_ids
-  webhook_secret_token   = var.webhook_secret_token
   log_retention_days     = var.log_retention_days
   kms_key_arn            = var.kms_key_arn
   throttling_burst_limit = var.api_throttling_burst_limit
   throttling_rate_limit  = var.api_throttling_rate_limit
+
+  webhook_secret_rotation_overlap_seconds = var.webhook_secret_rotation_overlap_seconds
+  webhook_secret_recovery_window_days     = var.webhook_secret_recovery_window_days
+  permissions_boundary_arn                = local.permissions_boundary_arn
 }
 
 module "etl" {
@@ -62,6 +96,7 @@ module "etl" {
   log_retention_days             = var.log_retention_days
   kms_key_arn                    = var.kms_key_arn
   schedule_expression            = var.etl_schedule_expression
+  permissions_boundary_arn       = local.permissions_boundary_arn
 }
 
 module "analytics" {
@@ -94,4 +129,7 @@ module "monitoring" {
   etl_dead_letter_queue_name = module.etl.dead_letter_queue_name
   api_id                     = module.ingest.api_id
   api_stage_name             = module.ingest.api_stage_name
+  ingest_log_group_name      = module.ingest.function_log_group_name
+  api_4xx_threshold          = var.api_4xx_alarm_threshold
+  no_update_alarm_hours      = var.no_update_alarm_hours
 }

@@ -3,10 +3,9 @@ output "webhook_url" {
   value       = module.ingest.webhook_url
 }
 
-output "webhook_secret_token" {
-  description = "Secret token to register with Telegram's setWebhook (secret_token parameter): `terraform output -raw webhook_secret_token`."
-  value       = module.ingest.webhook_secret_token
-  sensitive   = true
+output "webhook_secret_arn" {
+  description = "ARN of the Secrets Manager secret with the webhook's secret token. `telegram-datalake webhook set` writes the token there (and registers it with Telegram); it is never a Terraform value."
+  value       = module.ingest.webhook_secret_arn
 }
 
 output "raw_bucket_name" {
@@ -67,4 +66,14 @@ output "etl_dead_letter_queue_url" {
 output "alarm_topic_arn" {
   description = "ARN of the SNS topic the alarms notify, or null without alarm_email."
   value       = module.monitoring.sns_topic_arn
+}
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every role of the deployment carries."
+  value       = local.permissions_boundary_arn
+}
+
+output "webhook_secret_rotation_overlap_seconds" {
+  description = "How long after `telegram-datalake webhook rotate-secret` the webhook still accepts the previous secret token."
+  value       = var.webhook_secret_rotation_overlap_seconds
 }

@@ -58,6 +58,17 @@ variable "kms_key_arn" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy every role of the deployment carries as its permissions boundary. Set by CI (the bootstrap's permissions_boundary_arn output), where the apply role may create roles only with it. null: the deployment creates its own, <name_prefix>-pipeline-boundary, from the same document."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM managed policy ARN (arn:aws:iam::<account>:policy/...), or null."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the functions' logs and the API's access logs (0: forever)."
   type        = number
@@ -99,18 +110,6 @@ variable "allowed_chat_ids" {
       || alltrue([for id in var.allowed_chat_ids : can(regex("^-?[0-9]+$", id))])
     )
     error_message = "allowed_chat_ids must be integer chat ids (e.g. \"-1001234567890\"), or exactly [\"*\"]."
-  }
-}
-
-variable "webhook_secret_token" {
-  description = "Secret token Telegram must send with each update (setWebhook's secret_token). null: a random 64-character token is generated; read it with `terraform output -raw webhook_secret_token`."
-  type        = string
-  default     = null
-  sensitive   = true
-
-  validation {
-    condition     = var.webhook_secret_token == null ? true : can(regex("^[A-Za-z0-9_-]{1,256}$", var.webhook_secret_token))
-    error_message = "webhook_secret_token must be 1 to 256 characters, each A-Z, a-z, 0-9, '_' or '-' (Telegram's rule)."
   }
 }
 
@@ -226,6 +225,28 @@ variable "api_throttling_rate_limit" {
   }
 }
 
+variable "webhook_secret_rotation_overlap_seconds" {
+  description = "After `telegram-datalake webhook rotate-secret`, how long the webhook still accepts the previous secret token, so that no delivery already under way is refused."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.webhook_secret_rotation_overlap_seconds >= 0 && var.webhook_secret_rotation_overlap_seconds <= 86400 && floor(var.webhook_secret_rotation_overlap_seconds) == var.webhook_secret_rotation_overlap_seconds
+    error_message = "webhook_secret_rotation_overlap_seconds must be a whole number of seconds from 0 to 86400."
+  }
+}
+
+variable "webhook_secret_recovery_window_days" {
+  description = "Days Secrets Manager keeps the webhook secret after `terraform destroy` (7 to 30), or 0 to delete it at once so that a new apply can reuse its name. `telegram-datalake webhook set` writes a new token at any time."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.webhook_secret_recovery_window_days == 0 || (var.webhook_secret_recovery_window_days >= 7 && var.webhook_secret_recovery_window_days <= 30 && floor(var.webhook_secret_recovery_window_days) == var.webhook_secret_recovery_window_days)
+    error_message = "webhook_secret_recovery_window_days must be 0 or a whole number from 7 to 30."
+  }
+}
+
 ################################################################################
 # ETL
 ################################################################################
@@ -264,13 +285,13 @@ variable "etl_max_workers" {
 }
 
 variable "etl_reserved_concurrent_executions" {
-  description = "Concurrency reserved for the ETL function: 1 keeps runs from overlapping. Set -1 (unreserved) while the account's Lambda concurrency quota is 10, as in new accounts: AWS keeps 10 unreserved, so reserving fails there."
+  description = "Concurrency reserved for the ETL function. null (the default): unreserved, the only value a new account accepts, since AWS keeps 10 executions unreserved and a new account's quota is often 10; overlapping runs of a day write the same bytes, so they are harmless. 1 keeps runs from overlapping, once the quota allows it."
   type        = number
-  default     = 1
+  default     = null
 
   validation {
-    condition     = var.etl_reserved_concurrent_executions == -1 || (var.etl_reserved_concurrent_executions >= 1 && floor(var.etl_reserved_concurrent_executions) == var.etl_reserved_concurrent_executions)
-    error_message = "etl_reserved_concurrent_executions must be -1 (unreserved) or a whole number of 1 or more."
+    condition     = var.etl_reserved_concurrent_executions == null || try(var.etl_reserved_concurrent_executions >= 1 && floor(var.etl_reserved_concurrent_executions) == var.etl_reserved_concurrent_executions, false)
+    error_message = "etl_reserved_concurrent_executions must be null (unreserved) or a whole number of 1 or more."
   }
 }
 
@@ -323,5 +344,27 @@ variable "alarm_email" {
   validation {
     condition     = var.alarm_email == null ? true : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
     error_message = "alarm_email must be an e-mail address, or null."
+  }
+}
+
+variable "api_4xx_alarm_threshold" {
+  description = "Refused webhook requests (4xx) in five minutes that fire the api-4xx alarm: a wrong or rotated secret token refuses every update with 401, and Telegram keeps retrying each one."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.api_4xx_alarm_threshold >= 1 && floor(var.api_4xx_alarm_threshold) == var.api_4xx_alarm_threshold
+    error_message = "api_4xx_alarm_threshold must be a whole number, 1 or more."
+  }
+}
+
+variable "no_update_alarm_hours" {
+  description = "Hours without a single stored update after which the no-updates-stored alarm fires (1 to 168): the bot removed from the group, the webhook deleted. Set it above your group's longest quiet spell."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.no_update_alarm_hours >= 1 && var.no_update_alarm_hours <= 168 && floor(var.no_update_alarm_hours) == var.no_update_alarm_hours
+    error_message = "no_update_alarm_hours must be a whole number of hours from 1 to 168."
   }
 }

@@ -15,8 +15,18 @@ import pytest
 from moto import mock_aws
 
 from functions.common.s3client import s3_client
-from functions.ingest.handler import lambda_handler as ingest_lambda_handler
-from tests.log_leaks import LeakWatch, SentTexts, body_of_event, capturing_pipeline_logs, leak_report, observing_calls
+from functions.ingest.handler import handle as ingest_handle
+from functions.ingest.secret import secrets_client, stored_secret
+from tests.log_leaks import (
+    LeakWatch,
+    SentTexts,
+    StoredSecrets,
+    body_of_event,
+    capturing_pipeline_logs,
+    leak_report,
+    observing_calls,
+)
+from tests.permissions_render import KMS_KEY, Deployment, Permissions, render
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -24,6 +34,8 @@ if TYPE_CHECKING:
 RAW_BUCKET = "test-raw"
 ENRICHED_BUCKET = "test-enriched"
 SECRET = "s3cr3t-T0ken_value"
+# The ingest function finds its token in Secrets Manager by this name (Terraform passes the secret's ARN).
+WEBHOOK_SECRET_NAME = "test-ingest-webhook-secret"
 ALLOWED_CHAT = -789
 TIMEZONE = "America/Sao_Paulo"
 
@@ -57,22 +69,31 @@ def leak_watch() -> Iterator[LeakWatch]:
     ``tests/log_leaks.py``. The check runs once every test has run, so a leak fails the session.
     """
     sent = SentTexts()
+    stored = StoredSecrets()
 
     def record_put(params: dict[str, Any], **_: Any) -> None:
         sent.add_body(params.get("Body"))
 
-    # Every botocore session made from now on registers this on its clients, as moto's own hook is.
-    put_hook = ("before-parameter-build.s3.PutObject", record_put)
-    botocore.handlers.BUILTIN_HANDLERS.append(put_hook)
+    def record_secret(params: dict[str, Any], **_: Any) -> None:
+        stored.add(params.get("SecretString"))
+
+    # Every botocore session made from now on registers these on its clients, as moto's own hook is.
+    hooks = [
+        ("before-parameter-build.s3.PutObject", record_put),
+        ("before-parameter-build.secrets-manager.PutSecretValue", record_secret),
+        ("before-parameter-build.secrets-manager.CreateSecret", record_secret),
+    ]
+    botocore.handlers.BUILTIN_HANDLERS.extend(hooks)
     try:
         with (
             capturing_pipeline_logs() as captured,
-            observing_calls(ingest_lambda_handler.__code__, "event", lambda e: sent.add_body(body_of_event(e))),
+            observing_calls(ingest_handle.__code__, "event", lambda e: sent.add_body(body_of_event(e))),
         ):
-            watch = LeakWatch(captured, sent, known_secrets=frozenset({SECRET}))
+            watch = LeakWatch(captured, sent, stored, known_secrets=frozenset({SECRET}))
             yield watch
     finally:
-        botocore.handlers.BUILTIN_HANDLERS.remove(put_hook)
+        for hook in hooks:
+            botocore.handlers.BUILTIN_HANDLERS.remove(hook)
     leaks = watch.leaks()
     LEAK_CHECK_SUMMARY.append(watch.summary() + (f": {len(leaks)} leak(s)" if leaks else ": no leak"))
     if leaks:  # not a bare assert: its introspection would print the leaking lines, secrets included
@@ -98,24 +119,44 @@ def boto3_session() -> boto3.Session:
     return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
 
 
+def clear_function_clients() -> None:
+    """Forget the functions' cached clients and webhook secret, which belong to the previous test's AWS."""
+    s3_client.cache_clear()
+    secrets_client.cache_clear()
+    stored_secret.cache_clear()
+
+
+def create_webhook_secret(session: boto3.Session, endpoint_url: str | None = None, token: str = SECRET) -> str:
+    """The webhook's secret with ``token`` as `telegram-datalake webhook set` leaves it; its ARN."""
+    client = session.client("secretsmanager", endpoint_url=endpoint_url)
+    try:
+        arn = client.create_secret(Name=WEBHOOK_SECRET_NAME)["ARN"]
+        client.put_secret_value(SecretId=arn, SecretString=token)
+    finally:
+        client.close()
+    return arn
+
+
 @pytest.fixture
 def s3(boto3_session: boto3.Session) -> Iterator[S3Client]:
-    """Moto S3 with the raw and enriched buckets; the functions' cached client talks to it."""
-    s3_client.cache_clear()
+    """Moto (S3 with the raw and enriched buckets, and the webhook's secret); the functions' clients talk to it."""
+    clear_function_clients()
     with mock_aws():
         boto3.DEFAULT_SESSION = boto3_session  # mock_aws resets it; the functions create clients from it
         client = s3_client()
         client.create_bucket(Bucket=RAW_BUCKET)
         client.create_bucket(Bucket=ENRICHED_BUCKET)
+        create_webhook_secret(boto3_session)
         yield client
-    s3_client.cache_clear()
+    clear_function_clients()
 
 
 @pytest.fixture
 def ingest_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The ingest function's environment as Terraform sets it."""
     monkeypatch.setenv("RAW_BUCKET", RAW_BUCKET)
-    monkeypatch.setenv("WEBHOOK_SECRET_TOKEN", SECRET)
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", WEBHOOK_SECRET_NAME)
+    monkeypatch.setenv("WEBHOOK_SECRET_OVERLAP_SECONDS", "300")
     monkeypatch.setenv("ALLOWED_CHAT_IDS", str(ALLOWED_CHAT))
     monkeypatch.setenv("TIMEZONE", TIMEZONE)
     monkeypatch.setenv("RAW_PREFIX", "telegram")
@@ -174,3 +215,15 @@ def update_body(update: dict[str, Any]) -> bytes:
 @pytest.fixture
 def make_event() -> Callable[..., dict[str, Any]]:
     return webhook_event
+
+
+@pytest.fixture(scope="session")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Permissions:
+    """terraform/modules/permissions rendered by Terraform for the default deployment (no KMS key)."""
+    return render(Deployment(), tmp_path_factory.mktemp("permissions"))
+
+
+@pytest.fixture(scope="session")
+def with_key(tmp_path_factory: pytest.TempPathFactory) -> Permissions:
+    """The same, for a deployment that sets kms_key_arn."""
+    return render(Deployment(kms_key_arn=KMS_KEY), tmp_path_factory.mktemp("permissions-kms"))

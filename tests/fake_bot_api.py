@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,32 @@ def failure(status: int, description: str, **parameters: Any) -> Reply:
     if parameters:
         body["parameters"] = parameters
     return Reply(status, body)
+
+
+@dataclass(frozen=True)
+class Matching:
+    """An expected parameter the test cannot know in advance (a generated token): any string of ``pattern``."""
+
+    pattern: str
+
+
+def matches(expected: Any, actual: Any) -> bool:
+    """``actual`` equals ``expected`` as canonical JSON, where each ``Matching`` stands for a string of its pattern."""
+    if isinstance(expected, Matching):
+        return isinstance(actual, str) and re.fullmatch(expected.pattern, actual) is not None
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(matches(expected[key], actual[key]) for key in expected)
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(matches(item, other) for item, other in zip(expected, actual, strict=True))
+        )
+    return canonical(expected) == canonical(actual)
 
 
 @dataclass
@@ -114,7 +141,7 @@ class FakeBotApi:
             return f"HTTP method {request.http_method}, expected POST"
         if request.content_type != "application/json":
             return f"content type {request.content_type!r}, expected 'application/json'"
-        if canonical(request.parameters) != canonical(expectation.parameters):
+        if not matches(expectation.parameters, request.parameters):
             return f"{expectation.method} parameters {request.parameters!r}, expected {expectation.parameters!r}"
         return None
 

@@ -6,14 +6,15 @@
   ``telegram_pipeline.etl``, captured by an extra handler that formats records with the very formatter
   the real handler uses (``functions.common.jsonlog.JsonFormatter``), so the lines checked are the lines
   CloudWatch would receive.
-- **Secrets**: the suite's ``SECRET`` and, at the moment each line is emitted, every non-trivial value of
-  ``WEBHOOK_SECRET_TOKEN`` and ``TELEGRAM_BOT_TOKEN`` in the environment (the secrets a local stack
-  generates, or a test sets, are configured there while the functions run).
+- **Secrets**: the suite's ``SECRET``, every webhook token the run stores in Secrets Manager (a
+  botocore hook on ``CreateSecret`` and ``PutSecretValue``: the tokens a local stack, ``webhook set``
+  or ``rotate-secret`` write) and, at the moment each line is emitted, every non-trivial value of
+  ``TELEGRAM_BOT_TOKEN`` in the environment.
 - **Texts**: the ``text`` and ``caption`` strings (at any depth: replies, polls, buttons...) of every
-  body the run hands to the ingest handler (observed at the handler's first line with ``sys.monitoring``,
-  whoever calls it: a test, the local webhook server, ``poll``) and of every object the run writes to S3
-  (a botocore hook on every client: the raw updates the ETL then reads). Nothing of ours is replaced or
-  wrapped; both are read-only observers.
+  body the run hands to the ingest function (observed at the first line of its ``handle`` with
+  ``sys.monitoring``, whoever calls it: a test, the local webhook server, ``poll``) and of every object
+  the run writes to S3 (a botocore hook on every client: the raw updates the ETL then reads). Nothing
+  of ours is replaced or wrapped; both are read-only observers.
 - **What is searched**: each line as written, and its decoded JSON strings too, so that a text that
   JSON escapes (quotes, backslashes, control characters) is still found.
 
@@ -43,7 +44,7 @@ from typing import Any, Literal
 from functions.common.jsonlog import JsonFormatter
 
 PIPELINE_LOGGER_NAMES = ("telegram_pipeline.ingest", "telegram_pipeline.etl")
-SECRET_VARIABLES = ("WEBHOOK_SECRET_TOKEN", "TELEGRAM_BOT_TOKEN")
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN",)
 CONTENT_KEYS = frozenset({"text", "caption"})
 MIN_TEXT_LENGTH = 6
 MIN_SECRET_LENGTH = 8
@@ -229,6 +230,23 @@ class SentTexts:
             return set(self._texts)
 
 
+class StoredSecrets:
+    """The webhook tokens this run stored in Secrets Manager; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+
+    def add(self, value: object) -> None:
+        if isinstance(value, str) and checkable_secret(value):
+            with self._lock:
+                self._secrets.add(value)
+
+    def snapshot(self) -> set[str]:
+        with self._lock:
+            return set(self._secrets)
+
+
 class CapturingHandler(logging.Handler):
     """Keeps every line the functions log, formatted as the real handler writes it, and the secrets around."""
 
@@ -260,11 +278,12 @@ class LeakWatch:
 
     captured: CapturingHandler
     sent: SentTexts
+    stored: StoredSecrets
     known_secrets: frozenset[str]
 
     def secrets(self) -> set[str]:
         with self.captured.lock_held():
-            return {*self.known_secrets, *self.captured.secrets}
+            return {*self.known_secrets, *self.captured.secrets, *self.stored.snapshot()}
 
     def leaks(self) -> list[Leak]:
         with self.captured.lock_held():

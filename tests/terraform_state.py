@@ -24,7 +24,7 @@ def _terraform(directory: Path, command: str, *args: str) -> None:
     assert code == 0, stderr or stdout
 
 
-def apply_outputs(directory: Path, outputs: Mapping[str, str], sensitive: frozenset[str] = frozenset()) -> Path:
+def apply_outputs(directory: Path, outputs: Mapping[str, object], sensitive: frozenset[str] = frozenset()) -> Path:
     """Write a module whose outputs are ``outputs`` (those named in ``sensitive`` marked so) and apply it."""
     blocks = []
     for name, value in outputs.items():

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.hcl import REPO
+from tests.hcl import BOOTSTRAP_DIR, REPO, load_module
 
 # PyPI's PyYAML (a dependency of moto's) has no stubs here: imported by name, its API is Any.
 yaml = importlib.import_module("yaml")
@@ -449,11 +449,55 @@ def test_terraform_init_writes_an_s3_backend_with_native_locking(tmp_path: Path)
     assert "TF_STATE_BUCKET" in missing.stderr
 
 
-def run_terraform_vars(tmp_path: Path, value: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+ROLE_SCOPE = {
+    "TF_VAR_aws_region": "sa-east-1",
+    "TF_VAR_name_prefix": "chat-lake",
+    "TF_VAR_permissions_boundary_arn": "arn:aws:iam::123456789012:policy/github-actions/chat-lake-ci-pipeline-boundary",
+}
+
+
+def run_terraform_vars(
+    tmp_path: Path, value: str, scope: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     output = tmp_path / "github-output"
     output.write_text("")
     environment = {**os.environ, "TF_VARS_JSON": value, "TERRAFORM_DIR": str(tmp_path), "GITHUB_OUTPUT": str(output)}
+    environment.update(ROLE_SCOPE if scope is None else scope)
     return run([sys.executable, str(TERRAFORM_VARS)], env=environment), output
+
+
+def test_terraform_gets_the_role_scope_from_the_repository_variables_the_roles_were_scoped_with() -> None:
+    """Region, name prefix and boundary reach Terraform from the bootstrap's outputs, for every job."""
+    document = workflow("terraform.yml")
+    assert {key: value for key, value in document["env"].items() if key.startswith("TF_VAR_")} == {
+        "TF_VAR_aws_region": "${{ vars.AWS_REGION }}",
+        "TF_VAR_name_prefix": "${{ vars.NAME_PREFIX }}",
+        "TF_VAR_permissions_boundary_arn": "${{ vars.PERMISSIONS_BOUNDARY_ARN }}",
+    }
+    for job in document["jobs"].values():
+        for step in steps(job):
+            assert not any(key.startswith("TF_VAR_") for key in step.get("env", {})), "no job overrides them"
+    bootstrap = load_module(BOOTSTRAP_DIR)
+    outputs = {name: body for block in bootstrap["output"] for name, body in block.items()}
+    assert outputs["aws_region"]["value"] == "${var.aws_region}"
+    assert outputs["name_prefix"]["value"] == "${var.name_prefix}"
+
+
+@pytest.mark.parametrize("name", ["aws_region", "name_prefix", "permissions_boundary_arn"])
+def test_terraform_vars_refuses_the_role_scope_in_tf_vars_json(tmp_path: Path, name: str) -> None:
+    """A *.auto.tfvars.json value would win over TF_VAR_*: the Region could differ from the roles' one."""
+    result, output = run_terraform_vars(tmp_path, json.dumps({"allowed_chat_ids": ["*"], name: "x"}))
+    assert result.returncode == 1
+    assert f"TF_VARS_JSON sets {name}" in result.stderr
+    assert output.read_text() == ""
+    assert not (tmp_path / "ci.auto.tfvars.json").exists()
+
+
+def test_terraform_vars_names_a_missing_repository_variable(tmp_path: Path) -> None:
+    result, _ = run_terraform_vars(tmp_path, '{"allowed_chat_ids": ["*"]}', {**ROLE_SCOPE, "TF_VAR_aws_region": ""})
+    assert result.returncode == 1
+    assert "the repository variable AWS_REGION is empty" in result.stderr
+    assert "output -raw aws_region" in result.stderr
 
 
 def test_terraform_vars_writes_the_variables_and_reports_the_architecture(tmp_path: Path) -> None:

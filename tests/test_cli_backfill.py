@@ -7,19 +7,21 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto import mock_aws
 from moto.moto_api._internal.models import moto_api_backend
 
-from telegram_datalake.cli import main
+from telegram_datalake.cli import backfill, main
 from telegram_datalake.cli.backfill import MAX_DAYS, READ_TIMEOUT, days_between, lambda_client
 from telegram_datalake.cli.errors import CliError
 from tests.cli_support import cli
@@ -388,3 +390,65 @@ def test_the_lambda_client_waits_longer_than_the_function_and_never_retries() ->
     assert settings["read_timeout"] == READ_TIMEOUT > 900
     assert settings["retries"] == {"mode": "standard", "total_max_attempts": 1}
     assert settings["tcp_keepalive"] is True
+
+
+def throttle(times: int | None) -> Callable[..., tuple[AWSResponse, dict[str, Any]] | None]:
+    """A before-call hook: Lambda's 429 for the first ``times`` invocations (all when None); they never run."""
+    answered = [0]
+
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if times is not None and answered[0] >= times:
+            return None
+        answered[0] += 1
+        parsed = {
+            "Error": {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."},
+            "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+            "ResponseMetadata": {"HTTPStatusCode": 429},
+        }
+        return AWSResponse("https://lambda.us-east-1.amazonaws.com", 429, HTTPHeaders(), None), parsed
+
+    return answer
+
+
+def test_a_throttled_invocation_is_retried_after_a_growing_wait(
+    capsys: pytest.CaptureFixture[str], deployed: DeployedEtl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the daily run holds the ETL's one reserved execution, Lambda answers 429: the day is not lost."""
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    deployed.session.events.register("before-call.lambda.Invoke", cast("Callable[..., None]", throttle(2)))
+    deployed.answer({"days": [summary(DAYS[0], 3, 3)]})
+
+    run = cli(capsys, "backfill", "--from", DAYS[0], "--to", DAYS[0], "--function-name", FUNCTION)
+
+    assert run.code == 0, run.err
+    assert len(deployed.invocations) == 3
+    assert len(waits) == 2
+    assert 1.0 <= waits[0] <= 2.0
+    assert 2.0 <= waits[1] <= 4.0
+    retries = [line for line in run.err.splitlines() if "throttled" in line]
+    assert len(retries) == 2
+    assert retries[0].startswith(
+        f"backfill: {DAYS[0]}: Lambda throttled the invocation "
+        "(TooManyRequestsException: ReservedFunctionConcurrentInvocationLimitExceeded); retrying in "
+    )
+    assert "2024-01-01             3             3" in run.out
+
+
+def test_throttling_that_does_not_end_stops_with_a_sentence(
+    capsys: pytest.CaptureFixture[str], deployed: DeployedEtl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    deployed.session.events.register("before-call.lambda.Invoke", cast("Callable[..., None]", throttle(None)))
+
+    run = cli(capsys, "backfill", "--from", DAYS[0], "--to", DAYS[1], "--function-name", FUNCTION)
+
+    assert run.code == 2
+    assert len(deployed.invocations) == backfill.THROTTLE_ATTEMPTS
+    assert len(waits) == backfill.THROTTLE_ATTEMPTS - 1
+    assert max(waits) <= backfill.THROTTLE_MAX_DELAY
+    assert run.err.splitlines()[-1].endswith(
+        f"still throttled after {backfill.THROTTLE_ATTEMPTS} attempts: another run may hold the function's "
+        f"reserved concurrency, or the account's concurrency is exhausted; rerun from --from {DAYS[0]} later"
+    )

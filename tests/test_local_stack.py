@@ -25,7 +25,7 @@ from functions.common.settings import ConfigurationError
 from functions.ingest.handler import lambda_handler
 from telegram_datalake.local.events import api_gateway_event
 from telegram_datalake.local.serving import bound_address
-from telegram_datalake.local.stack import LocalStack, local_stack
+from telegram_datalake.local.stack import LocalStack, local_session, local_stack
 from telegram_datalake.local.webhook_server import MAX_PAYLOAD_BYTES, TIME_HEADER
 from tests.conftest import SECRET, update_body
 
@@ -214,7 +214,7 @@ def test_stack_sets_the_functions_environment_and_restores_everything(monkeypatc
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.example.com")
     monkeypatch.setenv("RAW_BUCKET", "the-real-raw-bucket")
     monkeypatch.setenv("NO_PROXY", "example.com")
-    monkeypatch.delenv("WEBHOOK_SECRET_TOKEN", raising=False)
+    monkeypatch.delenv("WEBHOOK_SECRET_ARN", raising=False)
     environment, threads, session = dict(os.environ), set(threading.enumerate()), boto3.DEFAULT_SESSION
 
     with local_stack(allowed_chat_ids="*", timezone="Europe/Lisbon") as stack:
@@ -225,7 +225,12 @@ def test_stack_sets_the_functions_environment_and_restores_everything(monkeypatc
         assert os.environ["AWS_ENDPOINT_URL"] == stack.s3_endpoint
         assert os.environ["RAW_BUCKET"] == stack.raw_bucket
         assert os.environ["ENRICHED_BUCKET"] == stack.enriched_bucket
-        assert os.environ["WEBHOOK_SECRET_TOKEN"] == stack.secret_token
+        assert os.environ["WEBHOOK_SECRET_ARN"] == stack.webhook_secret_arn
+        assert stack.secret_token not in os.environ.values(), "the token is in Secrets Manager, not the environment"
+        secrets = local_session().client("secretsmanager", endpoint_url=stack.s3_endpoint)
+        stored = secrets.get_secret_value(SecretId=stack.webhook_secret_arn, VersionStage="AWSCURRENT")
+        secrets.close()
+        assert stored["SecretString"] == stack.secret_token
         assert len(stack.secret_token) >= 32
         assert stack.secret_token not in repr(stack)
         assert (os.environ["ALLOWED_CHAT_IDS"], os.environ["TIMEZONE"]) == ("*", "Europe/Lisbon")

@@ -99,7 +99,7 @@ def test_function_zip_runs_the_handler_from_the_zip_alone(function_zips: dict[st
         text=True,
         check=True,
         cwd=tmp_path,
-        env={"PATH": os.environ["PATH"], "RAW_BUCKET": "b", "WEBHOOK_SECRET_TOKEN": "s", "ALLOWED_CHAT_IDS": "1"},
+        env={"PATH": os.environ["PATH"], "RAW_BUCKET": "b", "WEBHOOK_SECRET_ARN": "s", "ALLOWED_CHAT_IDS": "1"},
     )
     output = json.loads(result.stdout.splitlines()[-1])
     assert output["response"]["statusCode"] == 401

@@ -358,3 +358,31 @@ def test_terraform_renders_every_query_as_python_does(terraform_outputs: dict[st
     assert sorted(queries) == QUERY_NAMES
     for query in list_queries():
         assert queries[query.name] == render(query.template, database=DATABASE, table=TABLE, timezone=TIMEZONE)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filtering the partition as Athena accepts it: a DATE literal, never a string (Trino refuses DATE = varchar).
+
+REPO = Path(__file__).resolve().parents[1]
+DOCUMENTS = [REPO / "README.md", REPO / "sql" / "README.md", *sorted((REPO / "terraform").rglob("README.md"))]
+STRING_COMPARED_TO_DATE = re.compile(r"context_date\s*(?:=|<>|!=|<=|>=|<|>|BETWEEN)\s*'", re.IGNORECASE)
+
+
+def test_the_docs_show_the_partition_filtered_with_a_date_literal() -> None:
+    for document in (REPO / "README.md", REPO / "sql" / "README.md", REPO / "terraform/modules/analytics/README.md"):
+        assert "WHERE context_date = DATE '2026-01-01'" in document.read_text(), document
+
+
+@pytest.mark.parametrize("path", [*DOCUMENTS, *SQL_FILES], ids=lambda path: str(path.relative_to(REPO)))
+def test_no_query_or_document_compares_the_date_partition_with_a_string(path: Path) -> None:
+    assert not STRING_COMPARED_TO_DATE.findall(path.read_text()), path
+
+
+def test_the_readmes_athena_queries_run_as_written(connection: duckdb.DuckDBPyConnection) -> None:
+    """The README's SQL block, on the sample lake: valid, and the DATE literal selects the partition."""
+    (block,) = re.findall(r"^```sql\n(.*?)^```", (REPO / "README.md").read_text(), re.MULTILINE | re.DOTALL)
+    statements = [statement.strip() for statement in block.split(";") if statement.strip()]
+    assert len(statements) == 2
+    for statement in statements:
+        connection.execute(statement).fetchall()
+    assert connection.execute(statements[0].replace("2026-01-01", day(1).isoformat())).fetchall() == [(4,)]

@@ -3,17 +3,23 @@
 - plan role: only pull requests of the repository; reads the deployment's configuration (never its data),
   reads the state and takes the state lock;
 - apply role: only the repository's `production` environment; manages what terraform/ creates, by name.
+
+What the two roles may do to the deployment itself comes from terraform/modules/permissions, rendered and
+checked call by call in tests/test_iam_coverage.py and tests/test_permissions_boundary.py; this file checks
+the bootstrap's own parts (trust, state, wiring) from its HCL.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.hcl import BOOTSTRAP_DIR, MODULES_DIR, REPO, TERRAFORM_DIR, labelled_blocks, load_module
+from tests.hcl import BOOTSTRAP_DIR, REPO, labelled_blocks, load_module
+from tests.permissions_render import Deployment, render
 
 MODULE = load_module(BOOTSTRAP_DIR)
 LOCALS: dict[str, Any] = {key: value for block in MODULE["locals"] for key, value in block.items()}
@@ -24,13 +30,7 @@ STATE_BUCKET = "${aws_s3_bucket.state.arn}"
 STATE_OBJECT = "${aws_s3_bucket.state.arn}/${var.state_key}"
 LOCK_OBJECT = "${aws_s3_bucket.state.arn}/${var.state_key}.tflock"
 STATE_KEY_ONLY_WHEN_GIVEN = "${var.state_kms_key_arn == null ? [] : [var.state_kms_key_arn]}"
-DEPLOYMENT_KEY_ONLY_WHEN_GIVEN = "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"
 KEY = "${statement.value}"
-BUCKETS = "${local.pipeline_buckets}"
-LAYER = "${local.layer_objects}"
-FUNCTIONS_AND_LAYERS = {"${local.functions}", "${local.layers}"}
-ROLES = "${local.pipeline_roles}"
-
 # document -> statement sid -> (actions, resources). Lists of resources held in a local are the local's name.
 EXPECTED_GRANTS: dict[str, dict[str, tuple[set[str], set[str]]]] = {
     "plan_state": {
@@ -45,212 +45,11 @@ EXPECTED_GRANTS: dict[str, dict[str, tuple[set[str], set[str]]]] = {
         "LockState": ({"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, {LOCK_OBJECT}),
         "UseStateKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {KEY}),
     },
-    "pipeline_read": {
-        "ReadBuckets": ({"s3:Get*", "s3:ListBucket"}, {BUCKETS}),
-        "ReadLayerPackage": ({"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"}, {LAYER}),
-        "ReadFunctions": ({"lambda:Get*", "lambda:List*"}, FUNCTIONS_AND_LAYERS),
-        "ReadRoles": (
-            {
-                "iam:GetRole",
-                "iam:GetRolePolicy",
-                "iam:ListRolePolicies",
-                "iam:ListAttachedRolePolicies",
-                "iam:ListRoleTags",
-                "iam:ListInstanceProfilesForRole",
-            },
-            {ROLES},
-        ),
-        "ReadLogGroups": (
-            {"logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"},
-            {"${local.log_groups}"},
-        ),
-        "ReadAlarms": ({"cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"}, {"${local.alarms}"}),
-        "ReadTopics": (
-            {"sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"},
-            {"${local.topics}"},
-        ),
-        "ReadSubscriptions": ({"sns:GetSubscriptionAttributes"}, {"*"}),
-        "ReadQueues": ({"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"}, {"${local.queues}"}),
-        "ReadSchedules": ({"scheduler:GetSchedule"}, {"${local.schedules}"}),
-        "ReadCatalog": (
-            {"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetTags"},
-            {"${local.glue_catalog}"},
-        ),
-        "ReadWorkgroup": (
-            {
-                "athena:GetWorkGroup",
-                "athena:GetNamedQuery",
-                "athena:BatchGetNamedQuery",
-                "athena:ListNamedQueries",
-                "athena:ListTagsForResource",
-            },
-            {"${local.athena_workgroup}"},
-        ),
-        "ReadHttpApis": ({"apigateway:GET"}, {"${local.http_apis}"}),
-    },
-    "pipeline_write": {
-        "ManageBuckets": (
-            {
-                "s3:CreateBucket",
-                "s3:DeleteBucket",
-                "s3:ListBucketVersions",
-                "s3:PutBucketPolicy",
-                "s3:DeleteBucketPolicy",
-                "s3:PutBucketPublicAccessBlock",
-                "s3:PutBucketOwnershipControls",
-                "s3:PutEncryptionConfiguration",
-                "s3:PutBucketVersioning",
-                "s3:PutLifecycleConfiguration",
-                "s3:PutBucketTagging",
-            },
-            {BUCKETS},
-        ),
-        "UploadLayerPackage": ({"s3:PutObject", "s3:PutObjectTagging"}, {LAYER}),
-        "DeleteObjects": ({"s3:DeleteObject", "s3:DeleteObjectVersion"}, {"${local.pipeline_buckets}/*"}),
-        "ManageFunctions": (
-            {
-                "lambda:CreateFunction",
-                "lambda:DeleteFunction",
-                "lambda:UpdateFunctionCode",
-                "lambda:UpdateFunctionConfiguration",
-                "lambda:PutFunctionConcurrency",
-                "lambda:DeleteFunctionConcurrency",
-                "lambda:AddPermission",
-                "lambda:RemovePermission",
-                "lambda:PutFunctionEventInvokeConfig",
-                "lambda:UpdateFunctionEventInvokeConfig",
-                "lambda:DeleteFunctionEventInvokeConfig",
-                "lambda:PublishLayerVersion",
-                "lambda:DeleteLayerVersion",
-                "lambda:TagResource",
-                "lambda:UntagResource",
-            },
-            FUNCTIONS_AND_LAYERS,
-        ),
-        "ManageRoles": (
-            {
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:UpdateRole",
-                "iam:UpdateRoleDescription",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:PutRolePolicy",
-                "iam:DeleteRolePolicy",
-                "iam:TagRole",
-                "iam:UntagRole",
-            },
-            {ROLES},
-        ),
-        "PassRolesToPipelineServices": ({"iam:PassRole"}, {ROLES}),
-        "ManageLogGroups": (
-            {
-                "logs:CreateLogGroup",
-                "logs:DeleteLogGroup",
-                "logs:PutRetentionPolicy",
-                "logs:DeleteRetentionPolicy",
-                "logs:AssociateKmsKey",
-                "logs:DisassociateKmsKey",
-                "logs:TagResource",
-                "logs:UntagResource",
-                "logs:TagLogGroup",
-                "logs:UntagLogGroup",
-            },
-            {"${local.pipeline_logs}"},
-        ),
-        "ManageAccessLogDelivery": (
-            {
-                "logs:CreateLogDelivery",
-                "logs:GetLogDelivery",
-                "logs:UpdateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-            },
-            {"*"},
-        ),
-        "ManageAlarms": (
-            {
-                "cloudwatch:PutMetricAlarm",
-                "cloudwatch:DeleteAlarms",
-                "cloudwatch:TagResource",
-                "cloudwatch:UntagResource",
-            },
-            {"${local.alarms}"},
-        ),
-        "ManageTopics": (
-            {
-                "sns:CreateTopic",
-                "sns:DeleteTopic",
-                "sns:SetTopicAttributes",
-                "sns:Subscribe",
-                "sns:TagResource",
-                "sns:UntagResource",
-            },
-            {"${local.topics}"},
-        ),
-        "ManageSubscriptions": ({"sns:Unsubscribe"}, {"*"}),
-        "ManageQueues": (
-            {"sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"},
-            {"${local.queues}"},
-        ),
-        "ManageSchedules": (
-            {"scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"},
-            {"${local.schedules}"},
-        ),
-        "ManageCatalog": (
-            {
-                "glue:CreateDatabase",
-                "glue:UpdateDatabase",
-                "glue:DeleteDatabase",
-                "glue:CreateTable",
-                "glue:UpdateTable",
-                "glue:DeleteTable",
-                "glue:TagResource",
-                "glue:UntagResource",
-            },
-            {"${local.glue_catalog}"},
-        ),
-        "ManageWorkgroup": (
-            {
-                "athena:CreateWorkGroup",
-                "athena:UpdateWorkGroup",
-                "athena:DeleteWorkGroup",
-                "athena:CreateNamedQuery",
-                "athena:UpdateNamedQuery",
-                "athena:DeleteNamedQuery",
-                "athena:TagResource",
-                "athena:UntagResource",
-            },
-            {"${local.athena_workgroup}"},
-        ),
-        "ManageHttpApis": (
-            {"apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"},
-            {"${local.http_apis}"},
-        ),
-        "UseDeploymentKey": ({"kms:DescribeKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}, {KEY}),
-        "GrantDeploymentKeyToServices": ({"kms:CreateGrant"}, {KEY}),
-    },
 }
 
-# Each wildcard, and why (the comments above the documents in main.tf say the same).
-EXPECTED_WILDCARD_ACTIONS = {
-    ("pipeline_read", "ReadBuckets", "s3:Get*"),  # on bucket ARNs only: bucket configuration, never objects
-    ("pipeline_read", "ReadFunctions", "lambda:Get*"),  # read-only calls on the project's functions and layers
-    ("pipeline_read", "ReadFunctions", "lambda:List*"),
-}
-EXPECTED_STAR_RESOURCES = {
-    ("pipeline_read", "ReadSubscriptions"),  # sns:GetSubscriptionAttributes takes no resource ARN
-    ("pipeline_write", "ManageAccessLogDelivery"),  # vended log deliveries (API access logs) take none
-    ("pipeline_write", "ManageSubscriptions"),  # sns:Unsubscribe takes none
-}
 OPTIONAL_KEY_STATEMENTS = {
     "plan_state": {"UseStateKey": STATE_KEY_ONLY_WHEN_GIVEN},
     "apply_state": {"UseStateKey": STATE_KEY_ONLY_WHEN_GIVEN},
-    "pipeline_write": {
-        "UseDeploymentKey": DEPLOYMENT_KEY_ONLY_WHEN_GIVEN,
-        "GrantDeploymentKeyToServices": DEPLOYMENT_KEY_ONLY_WHEN_GIVEN,
-    },
 }
 READ_ONLY_ACTION = re.compile(r"^[a-z0-9-]+:(Get|List|Describe|BatchGet)[A-Za-z*]*$|^apigateway:GET$")
 
@@ -347,10 +146,11 @@ def test_roles_get_exactly_their_documents() -> None:
     assert DOCUMENTS["apply"] == {
         "source_policy_documents": [
             "${data.aws_iam_policy_document.apply_state.json}",
-            "${data.aws_iam_policy_document.pipeline_write.json}",
+            "${module.permissions.apply_policy_json}",
         ]
     }
-    assert RESOURCES[("aws_iam_policy", "read")]["policy"] == "${data.aws_iam_policy_document.pipeline_read.json}"
+    assert RESOURCES[("aws_iam_policy", "read")]["policy"] == "${module.permissions.read_policy_json}"
+    assert RESOURCES[("aws_iam_policy", "pipeline_boundary")]["policy"] == "${module.permissions.boundary_policy_json}"
     attachments = {
         (body["role"], body["policy_arn"])
         for (kind, _), body in RESOURCES.items()
@@ -360,13 +160,35 @@ def test_roles_get_exactly_their_documents() -> None:
         ("${aws_iam_role.plan.name}", "${aws_iam_policy.read.arn}"),
         ("${aws_iam_role.apply.name}", "${aws_iam_policy.read.arn}"),
     }
-    assert {kind for kind, _ in RESOURCES} >= {"aws_iam_role", "aws_iam_role_policy"}
     assert "managed_policy_arns" not in plan
     assert "managed_policy_arns" not in apply
 
 
+def test_the_permissions_are_rendered_for_this_deployment_and_its_boundary() -> None:
+    """The module gets the deployment's names, and names the boundary the policy resource creates."""
+    (call,) = [block["permissions"] for block in MODULE["module"] if "permissions" in block]
+    assert {key: value for key, value in call.items() if key != "source"} == {
+        "name_prefix": "${var.name_prefix}",
+        "region": "${local.region}",
+        "account_id": "${local.account_id}",
+        "partition": "${local.partition}",
+        "kms_key_arn": "${var.kms_key_arn}",
+        "boundary_policy_name": "${local.boundary_policy_name}",
+        "boundary_policy_path": "${local.github_actions_roles_path}",
+    }
+    assert call["source"] == "../modules/permissions"
+    boundary = RESOURCES[("aws_iam_policy", "pipeline_boundary")]
+    assert (boundary["name"], boundary["path"]) == (
+        "${local.boundary_policy_name}",
+        "${local.github_actions_roles_path}",
+    )
+    assert LOCALS["boundary_policy_name"] == "${var.name_prefix}-ci-pipeline-boundary"
+    outputs = {name: body for block in MODULE["output"] for name, body in block.items()}
+    assert outputs["permissions_boundary_arn"]["value"] == "${aws_iam_policy.pipeline_boundary.arn}"
+
+
 @pytest.mark.parametrize("document_name", sorted(EXPECTED_GRANTS))
-def test_documents_grant_exactly_the_named_actions_on_the_named_resources(document_name: str) -> None:
+def test_state_documents_grant_exactly_the_named_actions_on_the_named_resources(document_name: str) -> None:
     found = statements(document_name)
     granted = {sid: (set(statement["actions"]), resources_of(statement)) for sid, statement in found.items()}
     assert granted == EXPECTED_GRANTS[document_name]
@@ -375,77 +197,25 @@ def test_documents_grant_exactly_the_named_actions_on_the_named_resources(docume
         assert not {"not_actions", "not_resources", "principals"} & statement.keys()
 
 
-def test_wildcards_are_exactly_the_justified_ones() -> None:
-    wildcard_actions = {
-        (document, sid, action)
-        for document in EXPECTED_GRANTS
-        for sid, statement in statements(document).items()
-        for action in statement["actions"]
-        if "*" in action
-    }
-    assert wildcard_actions == EXPECTED_WILDCARD_ACTIONS
-    star_resources = {
-        (document, sid)
-        for document in EXPECTED_GRANTS
-        for sid, statement in statements(document).items()
-        if "*" in resources_of(statement)
-    }
-    assert star_resources == EXPECTED_STAR_RESOURCES
-    main_tf = (BOOTSTRAP_DIR / "main.tf").read_text()
-    for justification in ("s3:Get* on bucket ARNs", "lambda:Get* and lambda:List*", "sns:GetSubscriptionAttributes"):
-        assert justification in main_tf
-    for justification in ("logs:*LogDelivery", "sns:Unsubscribe supports no resource ARN"):
-        assert justification in main_tf
-
-
-def test_the_plan_role_only_reads_except_for_the_state_lock() -> None:
-    """Reads only: the deployment's configuration and the state; writes only the lock file."""
-    for document in ("pipeline_read", "plan_state"):
-        for sid, statement in statements(document).items():
-            writes = {action for action in statement["actions"] if not READ_ONLY_ACTION.match(action)}
-            allowed = {"kms:Decrypt", "kms:GenerateDataKey"} if sid == "UseStateKey" else set()
-            if sid == "LockState":
-                assert resources_of(statement) == {LOCK_OBJECT}
-                allowed = {"s3:PutObject", "s3:DeleteObject"}
-            assert writes <= allowed, (document, sid, writes)
-
-
-def test_no_data_object_is_readable() -> None:
-    """Object reads only on the layer package and the state: never the chat's raw or enriched data."""
-    object_reads = {"s3:GetObject", "s3:GetObjectVersion", "s3:Get*", "s3:*"}
-    for document in EXPECTED_GRANTS:
-        for statement in statements(document).values():
-            if object_reads & set(statement["actions"]):
-                for resource in resources_of(statement):
-                    assert resource in {BUCKETS, LAYER, STATE_OBJECT, LOCK_OBJECT}
-                    if resource == BUCKETS:  # a bucket ARN: bucket-level reads only
-                        assert "/" not in LOCALS["pipeline_buckets"]
-    assert LOCALS["layer_objects"].endswith("/lambda-layers/*")
-
-
-def test_roles_may_be_passed_only_to_lambda_and_scheduler() -> None:
-    (condition,) = statements("pipeline_write")["PassRolesToPipelineServices"]["condition"]
-    assert condition == {
-        "test": "StringEquals",
-        "variable": "iam:PassedToService",
-        "values": "${local.pipeline_services}",
-    }
-    assert LOCALS["pipeline_services"] == ["lambda.amazonaws.com", "scheduler.amazonaws.com"]
-    (grant,) = statements("pipeline_write")["GrantDeploymentKeyToServices"]["condition"]
-    assert grant == {"test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]}
+def test_the_plan_role_writes_nothing_but_the_state_lock() -> None:
+    """Its inline policy reads the state and writes only the lock file; its managed policy only reads."""
+    for sid, statement in statements("plan_state").items():
+        writes = {action for action in statement["actions"] if not READ_ONLY_ACTION.match(action)}
+        allowed = {"kms:Decrypt", "kms:GenerateDataKey"} if sid == "UseStateKey" else set()
+        if sid == "LockState":
+            assert resources_of(statement) == {LOCK_OBJECT}
+            allowed = {"s3:PutObject", "s3:DeleteObject"}
+        assert writes <= allowed, (sid, writes)
 
 
 def test_the_apply_role_cannot_touch_the_github_actions_roles_or_the_state_bucket() -> None:
-    """Its IAM grants cover role/<name_prefix>-*; the GitHub Actions roles live under a path outside it."""
-    assert LOCALS["pipeline_roles"] == "arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-*"
+    """The CI roles and policies live under /github-actions/, outside role/<name_prefix>-*; the state bucket
+    is not named like a pipeline bucket (<name_prefix>-*-<account>-<region>), which the apply role manages."""
     assert LOCALS["github_actions_roles_path"] == "/github-actions/"
     for name in ("plan", "apply"):
         assert RESOURCES[("aws_iam_role", name)]["path"] == "${local.github_actions_roles_path}"
-    assert RESOURCES[("aws_iam_policy", "read")]["path"] == "${local.github_actions_roles_path}"
-    assert (
-        LOCALS["pipeline_buckets"]
-        == "arn:${local.partition}:s3:::${var.name_prefix}-*-${local.account_id}-${local.region}"
-    )
+    for name in ("read", "pipeline_boundary"):
+        assert RESOURCES[("aws_iam_policy", name)]["path"] == "${local.github_actions_roles_path}"
     (precondition,) = RESOURCES[("aws_s3_bucket", "state")]["lifecycle"][0]["precondition"]
     assert "startswith(local.state_bucket_name" in precondition["condition"]
     assert 'endswith(local.state_bucket_name, \\"-${local.account_id}-${local.region}\\")' in json.dumps(
@@ -453,54 +223,8 @@ def test_the_apply_role_cannot_touch_the_github_actions_roles_or_the_state_bucke
     )
 
 
-# The names terraform/ gives, which the apply role's ARNs must cover: (file, text it must contain).
-PIPELINE_NAMES = [
-    ("modules/storage/main.tf", '"${var.name_prefix}-${bucket.purpose}-${local.account_id}-${local.region}"'),
-    ("modules/etl/main.tf", 'layer_object_key   = "lambda-layers/${var.name}/pyarrow-layer.zip"'),
-    ("modules/etl/main.tf", 'layer_name  = "${var.name}-pyarrow"'),
-    ("modules/etl/main.tf", 'name                      = "${var.name}-dlq"'),
-    ("modules/etl/main.tf", 'name               = "${var.name}-scheduler"'),
-    ("modules/etl/main.tf", 'name                         = "${var.name}-daily"'),
-    ("modules/etl/main.tf", 'function_log_group = "/aws/lambda/${var.name}"'),
-    ("modules/ingest/main.tf", 'function_log_group   = "/aws/lambda/${var.name}"'),
-    ("modules/ingest/main.tf", 'name              = "/aws/apigateway/${var.name}/access"'),
-    ("modules/ingest/main.tf", 'name               = "${var.name}-role"'),
-    ("modules/monitoring/main.tf", 'name              = "${var.name_prefix}-alarms"'),
-    ("modules/monitoring/main.tf", 'alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}"'),
-    ("main.tf", 'name                   = "${var.name_prefix}-ingest"'),
-    ("main.tf", 'name                           = "${var.name_prefix}-etl"'),
-    ("main.tf", 'database_name = replace(var.name_prefix, "-", "_")'),
-    ("main.tf", "workgroup_name                 = var.name_prefix"),
-]
-
-
-@pytest.mark.parametrize(
-    ("path", "text"), PIPELINE_NAMES, ids=[f"{path}:{index}" for index, (path, _) in enumerate(PIPELINE_NAMES)]
-)
-def test_the_deployment_still_names_its_resources_as_the_apply_role_expects(path: str, text: str) -> None:
-    assert text in (TERRAFORM_DIR / path).read_text()
-    assert (MODULES_DIR / "etl").is_dir()
-
-
-def test_the_deployment_names_match_the_bootstrap_patterns() -> None:
-    assert LOCALS["database_name"] == '${replace(var.name_prefix, "-", "_")}'
-    assert LOCALS["athena_workgroup"].endswith(":workgroup/${var.name_prefix}")
-    assert LOCALS["layer_objects"] == (
-        "arn:${local.partition}:s3:::${var.name_prefix}-artifacts-${local.account_id}-${local.region}/lambda-layers/*"
-    )
-    assert LOCALS["pipeline_logs"] == [
-        "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*",
-        "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/${var.name_prefix}-*",
-    ]
-
-
-# Longest values each reference can take, to bound the policies' rendered size.
+# Longest values each reference of the state documents can take, to bound the inline policies' size.
 WORST_CASE = {
-    "data.aws_partition.current.partition": "aws-us-gov",
-    "data.aws_caller_identity.current.account_id": "123456789012",
-    "var.aws_region": "ap-southeast-5",
-    "var.name_prefix": "n" * 20,
-    'replace(var.name_prefix, "-", "_")': "n" * 20,
     "aws_s3_bucket.state.arn": "arn:aws-us-gov:s3:::" + "b" * 63,
     "var.state_key": "k" * 200,
     "statement.value": "arn:aws-us-gov:kms:ap-southeast-5:123456789012:key/mrk-" + "0" * 32,
@@ -508,50 +232,35 @@ WORST_CASE = {
 REFERENCE = re.compile(r"\$\{([^{}]+)\}")
 
 
-def render(value: str) -> list[str]:
-    """A resource string with every reference replaced by its worst case; a local list becomes its items."""
-    whole = REFERENCE.fullmatch(value)
-    if whole and whole[1].startswith("local.") and isinstance(LOCALS[whole[1][6:]], list):
-        return [item for element in LOCALS[whole[1][6:]] for item in render(element)]
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match[1]
-        if name.startswith("local."):
-            (text,) = render(f"${{{name}}}") if not isinstance(LOCALS[name[6:]], str) else [LOCALS[name[6:]]]
-            return REFERENCE.sub(substitute, text)
-        return WORST_CASE[name]
-
-    return [REFERENCE.sub(substitute, value)]
-
-
-def rendered_size(*document_names: str) -> int:
-    """Characters IAM counts (no whitespace) of the documents' statements, conditions included."""
+def rendered_size(document_name: str) -> int:
+    """Characters IAM counts (no whitespace) of a state document's statements, every reference at its longest."""
     rendered = []
-    for name in document_names:
-        for sid, statement in statements(name).items():
-            item: dict[str, Any] = {
-                "Sid": sid,
-                "Effect": statement["effect"],
-                "Action": statement["actions"],
-                "Resource": [text for resource in sorted(resources_of(statement)) for text in render(resource)],
-            }
-            for condition in statement.get("condition", []):
-                values = condition["values"]
-                item.setdefault("Condition", {})[condition["test"]] = {
-                    condition["variable"]: render(values) if isinstance(values, str) else values
-                }
-            rendered.append(item)
-    text = json.dumps({"Version": "2012-10-17", "Statement": rendered}, separators=(",", ":"))
-    assert "${" not in text
-    return len(text)
+    for sid, statement in statements(document_name).items():
+        resources = [
+            REFERENCE.sub(lambda match: WORST_CASE[match[1]], item) for item in sorted(resources_of(statement))
+        ]
+        rendered.append(
+            {"Sid": sid, "Effect": statement["effect"], "Action": statement["actions"], "Resource": resources}
+        )
+    return len(json.dumps({"Version": "2012-10-17", "Statement": rendered}, separators=(",", ":")))
 
 
-def test_policies_fit_iams_size_limits_in_the_worst_case() -> None:
-    """A role's inline policies: 10,240 characters together; a managed policy: 6,144."""
-    assert rendered_size("plan_state") + rendered_size("apply_state", "pipeline_write") <= 10_240
-    assert rendered_size("apply_state", "pipeline_write") <= 10_240
-    assert rendered_size("pipeline_read") <= 6_144
+def test_policies_fit_iams_size_limits_in_the_worst_case(tmp_path: Path) -> None:
+    """A role's inline policies: 10,240 characters together; a managed policy: 6,144. The pipeline's part is
+    rendered by Terraform for the longest names, partition, Region and key ARN."""
+    worst = Deployment(
+        name_prefix="n" * 20,
+        region="ap-southeast-5",
+        partition="aws-us-gov",
+        kms_key_arn="arn:aws-us-gov:kms:ap-southeast-5:123456789012:key/mrk-" + "0" * 32,
+    )
+    sizes = render(worst, tmp_path).json_sizes
+    # Merged by aws_iam_policy_document, the apply document is one Statement list: count it once.
+    merged_apply = rendered_size("apply_state") + sizes["apply"] - len('{"Version":"2012-10-17","Statement":[]}') + 1
+    assert merged_apply <= 10_240
     assert rendered_size("plan_state") <= 10_240
+    assert sizes["read"] <= 6_144
+    assert sizes["boundary"] <= 6_144
 
 
 ################################################################################
@@ -587,7 +296,7 @@ def test_outputs_are_exactly_the_repository_variables_the_workflow_reads() -> No
     outputs = {name: body for block in MODULE["output"] for name, body in block.items()}
     named = {re.match(r"Repository variable ([A-Z_]+):", body["description"]) for body in outputs.values()}
     variables = {match[1] for match in named if match}
-    assert len(variables) == len(outputs) == 5
+    assert len(variables) == len(outputs) == 7
     workflow = (REPO / ".github" / "workflows" / "terraform.yml").read_text()
     assert set(re.findall(r"\bvars\.([A-Z_]+)", workflow)) == variables | {"TF_VARS_JSON"}
     assert outputs["plan_role_arn"]["value"] == "${aws_iam_role.plan.arn}"

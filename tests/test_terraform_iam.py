@@ -8,17 +8,22 @@ import pytest
 
 from tests.hcl import MODULES_DIR, labelled_blocks, load_module, pipeline_module_dirs
 
-LOG_STREAMS = "${aws_cloudwatch_log_group.function.arn}:*"
+LOG_STREAMS = "${aws_cloudwatch_log_group.this.arn}:*"
 RAW_OBJECTS = "${var.raw_bucket_arn}/${var.raw_prefix}/*"
 KMS_ONLY_WHEN_GIVEN = "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"
 
 # module -> policy document -> statement sid -> (actions, resources)
 EXPECTED_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], set[str]]]]] = {
+    "function": {
+        "this": {
+            "WriteOwnLogs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, {LOG_STREAMS}),
+        },
+    },
     "ingest": {
         "function": {
             "PutRawUpdates": ({"s3:PutObject"}, {RAW_OBJECTS}),
-            "WriteOwnLogs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, {LOG_STREAMS}),
-            "EncryptRawUpdates": ({"kms:GenerateDataKey"}, {"${statement.value}"}),
+            "ReadWebhookSecret": ({"secretsmanager:GetSecretValue"}, {"${aws_secretsmanager_secret.webhook.arn}"}),
+            "UseDataKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {"${statement.value}"}),
         },
     },
     "etl": {
@@ -26,14 +31,13 @@ EXPECTED_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], set[str]]]]] = {
             "ListRawUpdates": ({"s3:ListBucket"}, {"${var.raw_bucket_arn}"}),
             "ReadRawUpdates": ({"s3:GetObject"}, {RAW_OBJECTS}),
             "WriteParquet": ({"s3:PutObject"}, {"${var.enriched_bucket_arn}/${var.enriched_prefix}/*"}),
-            "WriteOwnLogs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, {LOG_STREAMS}),
             "SendFailedRuns": ({"sqs:SendMessage"}, {"${aws_sqs_queue.dead_letter.arn}"}),
             "UseDataKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {"${statement.value}"}),
         },
         "scheduler": {
             "InvokeEtl": (
                 {"lambda:InvokeFunction"},
-                {"${aws_lambda_function.this.arn}", "${aws_lambda_function.this.arn}:*"},
+                {"${module.function.function_arn}", "${module.function.function_arn}:*"},
             ),
             "SendUndeliveredEvents": ({"sqs:SendMessage"}, {"${aws_sqs_queue.dead_letter.arn}"}),
             "UseDataKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {"${statement.value}"}),
@@ -90,8 +94,7 @@ def test_etl_may_list_only_the_raw_prefix() -> None:
 @pytest.mark.parametrize(
     ("module_name", "document_name", "service"),
     [
-        ("ingest", "assume_role", "lambda.amazonaws.com"),
-        ("etl", "function_assume_role", "lambda.amazonaws.com"),
+        ("function", "assume_role", "lambda.amazonaws.com"),
         ("etl", "scheduler_assume_role", "scheduler.amazonaws.com"),
     ],
 )
@@ -105,15 +108,65 @@ def test_roles_trust_only_their_service(module_name: str, document_name: str, se
     )
 
 
+def test_the_scheduler_role_is_trusted_for_this_accounts_schedule_group_only() -> None:
+    """aws:SourceArn as EventBridge Scheduler sets it when assuming a role: the schedule's group, `default`
+    (pinning the schedule's own ARN would never match, and the daily run would never start)."""
+    (statement,) = policy_documents("etl")["scheduler_assume_role"]["statement"]
+    assert statement["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${local.account_id}"]},
+        {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${local.schedule_group_arn}"]},
+    ]
+    etl = load_module(MODULES_DIR / "etl")
+    local_values = {key: value for block in etl["locals"] for key, value in block.items()}
+    assert local_values["schedule_group_arn"] == (
+        "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.region}:"
+        "${local.account_id}:schedule-group/default"
+    )
+    (schedule,) = [body for kind, _, body in labelled_blocks(etl, "resource") if kind == "aws_scheduler_schedule"]
+    assert schedule["name"] == "${local.schedule_name}"
+    assert "group_name" not in schedule, "the schedule is in the default group the trust names"
+    assert schedule["target"][0]["role_arn"] == "${aws_iam_role.scheduler.arn}"
+
+
+def test_every_role_the_deployment_creates_carries_the_permissions_boundary() -> None:
+    """The function module's role and the scheduler's role: no role of terraform/ without it."""
+    roles = [
+        (directory.name, name, body)
+        for directory in pipeline_module_dirs()
+        for kind, name, body in labelled_blocks(load_module(directory), "resource")
+        if kind == "aws_iam_role"
+    ]
+    assert {(module, name) for module, name, _ in roles} == {("function", "this"), ("etl", "scheduler")}
+    for module, name, body in roles:
+        assert body.get("permissions_boundary") == "${var.permissions_boundary_arn}", (module, name)
+    for module in ("function", "etl", "ingest"):
+        variables = {
+            name: body for block in load_module(MODULES_DIR / module)["variable"] for name, body in block.items()
+        }
+        boundary = variables["permissions_boundary_arn"]
+        assert "default" not in boundary, module
+        assert boundary["nullable"] is False, module
+
+
 def test_no_managed_or_standalone_policies_are_attached() -> None:
     """Managed policies such as AWSLambdaBasicExecutionRole grant more than these functions need.
 
-    The bootstrap's GitHub Actions roles share one policy of their own; tests/test_terraform_bootstrap.py
-    checks it.
+    The one managed policy of the deployment is its own permissions boundary, made only when CI does not
+    give one; the bootstrap's GitHub Actions roles share a policy of their own (tests/test_terraform_bootstrap.py).
     """
     for directory in pipeline_module_dirs():
         kinds = {kind for kind, _, _ in labelled_blocks(load_module(directory), "resource")}
-        assert not kinds & {"aws_iam_role_policy_attachment", "aws_iam_policy", "aws_iam_policy_attachment"}
+        assert not kinds & {"aws_iam_role_policy_attachment", "aws_iam_policy_attachment"}
+    policies = [
+        (directory.name, name, body)
+        for directory in pipeline_module_dirs()
+        for kind, name, body in labelled_blocks(load_module(directory), "resource")
+        if kind == "aws_iam_policy"
+    ]
+    assert [(module, name) for module, name, _ in policies] == [("terraform", "pipeline_boundary")]
+    (_, _, boundary) = policies[0]
+    assert boundary["count"] == "${var.permissions_boundary_arn == null ? 1 : 0}"
+    assert boundary["policy"] == "${module.permissions.boundary_policy_json}"
 
 
 def test_api_may_invoke_the_ingest_function_only_through_the_webhook_route() -> None:

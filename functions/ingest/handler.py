@@ -1,25 +1,22 @@
 """Ingest Lambda entry point: authenticate, filter by chat, store the raw update, answer Telegram.
 
 Status codes decide Telegram's behaviour: any non-2xx is re-delivered, so 4xx is only for requests
-that can never succeed, and 500 only for storage failures that a retry can fix.
+that can never succeed, 500 for failures that a retry can fix (storage, the secret store) and 503 while
+the webhook's secret has not been written yet (``telegram-datalake webhook set``).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions.common.jsonlog import get_logger, log_event
 from functions.common.s3client import s3_client
 from functions.common.settings import ConfigurationError
-from functions.ingest.config import IngestSettings, load_settings
+from functions.ingest.config import IngestSettings, load_secret_settings, load_settings
+from functions.ingest.outcome import Outcome, finish
 from functions.ingest.request import (
     RequestRejectedError,
     arrival_time,
@@ -29,42 +26,20 @@ from functions.ingest.request import (
     parse_update,
     update_type,
 )
+from functions.ingest.secret import SecretCheck, SecretStoreError, stored_secret
 from functions.ingest.storage import partition_date, raw_key, store_raw_update
 
-LOGGER = get_logger("telegram_pipeline.ingest")
 
-
-@dataclass
-class Outcome:
-    """What happened to one request: the response to send and the fields to log."""
-
-    status_code: int
-    outcome: str
-    reason: str | None = None  # logged; sent to the caller only for 4xx
-    update_id: int | None = None
-    update_type: str | None = None
-    chat_id: int | None = None
-    key: str | None = None
-
-    def response(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"status": self.outcome}
-        if self.reason and self.status_code < HTTPStatus.INTERNAL_SERVER_ERROR:
-            body["reason"] = self.reason
-        return {
-            "statusCode": self.status_code,
-            "headers": {"content-type": "application/json"},
-            "body": json.dumps(body),
-        }
-
-
-def handle(event: dict[str, Any], settings: IngestSettings) -> Outcome:
+def handle(event: dict[str, Any], settings: IngestSettings, secret: SecretCheck) -> Outcome:
     """Decide and perform what to do with one webhook request."""
     try:
-        check_secret(event, settings.secret_token)
+        check_secret(event, secret)
         body = body_bytes(event)
         update = parse_update(body)
     except RequestRejectedError as rejected:
         return Outcome(rejected.status_code, "rejected", rejected.reason)
+    except SecretStoreError as error:
+        return Outcome(error.status_code, error.outcome, str(error))
 
     update_id: int = update["update_id"]
     outcome = Outcome(200, "ignored", update_id=update_id, update_type=update_type(update))
@@ -88,25 +63,17 @@ def handle(event: dict[str, Any], settings: IngestSettings) -> Outcome:
     return outcome
 
 
+def respond(event: dict[str, Any], settings: IngestSettings, secret: SecretCheck, started: float) -> dict[str, Any]:
+    """Handle one request and log its one JSON line; ``started`` is when the invocation began."""
+    return finish(handle(event, settings, secret), started)
+
+
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) handler; logs one JSON line per invocation."""
     started = time.perf_counter()
     try:
-        outcome = handle(event, load_settings())
+        settings = load_settings()
+        where = load_secret_settings()
     except ConfigurationError as error:
-        outcome = Outcome(500, "misconfigured", str(error))
-    level = logging.ERROR if outcome.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR else logging.INFO
-    log_event(
-        LOGGER,
-        level,
-        outcome.outcome,
-        status_code=outcome.status_code,
-        outcome=outcome.outcome,
-        reason=outcome.reason,
-        update_id=outcome.update_id,
-        update_type=outcome.update_type,
-        chat_id=outcome.chat_id,
-        key=outcome.key,
-        duration_ms=round((time.perf_counter() - started) * 1000, 3),
-    )
-    return outcome.response()
+        return finish(Outcome(500, "misconfigured", str(error)), started)
+    return respond(event, settings, stored_secret(where.secret_arn, where.overlap_seconds), started)

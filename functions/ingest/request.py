@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from functions.ingest.secret import SecretCheck
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name, not a secret
 MAX_BODY_BYTES = 1024 * 1024
@@ -37,12 +38,12 @@ def header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-def check_secret(event: Mapping[str, Any], expected: bytes) -> None:
-    """401 unless the secret-token header equals ``expected`` (compared in constant time)."""
+def check_secret(event: Mapping[str, Any], secret: SecretCheck) -> None:
+    """401 unless the secret-token header is a token ``secret`` accepts (compared in constant time)."""
     given = header(event, SECRET_HEADER)
     if given is None:
         raise RequestRejectedError(401, "missing secret token")
-    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected):
+    if not secret.accepts(given.encode("utf-8", "surrogatepass")):
         raise RequestRejectedError(401, "wrong secret token")
 
 

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import re
 import sys
 import time
@@ -31,8 +32,15 @@ from telegram_datalake.cli.output import FORMATS, Progress, render
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_lambda.type_defs import InvocationResponseTypeDef
 
 MAX_DAYS = 366  # a guard against a mistyped year; split longer backfills
+# Lambda answers 429 (TooManyRequestsException) when the function or the account has no concurrency left,
+# e.g. while the daily run holds the ETL's reservation: the invocation never ran, so it is safe to repeat.
+THROTTLE_ATTEMPTS = 8
+THROTTLE_FIRST_DELAY = 2.0  # seconds; doubles on each retry, up to THROTTLE_MAX_DELAY
+THROTTLE_MAX_DELAY = 60.0
+THROTTLED_CODES = frozenset({"TooManyRequestsException", "ThrottlingException"})
 FUNCTION_TIMEOUT = 900  # seconds: the ETL function's timeout, Lambda's maximum
 READ_TIMEOUT = FUNCTION_TIMEOUT + 60  # wait for the function's answer longer than it may run
 COLUMNS = ("date", "objects_read", "rows_written", "skipped", "duplicates", "updates_without_row", "bytes_written")
@@ -146,7 +154,8 @@ def _summary(result: Any, day: str, source: str) -> dict[str, Any]:
 
 
 def lambda_client() -> LambdaClient:
-    """Lambda with a read timeout above the function's and no retries: an Invoke is never repeated silently."""
+    """Lambda with a read timeout above the function's and no botocore retries: an Invoke is never repeated
+    silently (only a throttled one, which never ran, is tried again, and says so)."""
     config = Config(
         read_timeout=READ_TIMEOUT,
         connect_timeout=10,
@@ -157,22 +166,59 @@ def lambda_client() -> LambdaClient:
         return boto3.client("lambda", config=config)
 
 
-def invoke_function(client: LambdaClient, function_name: str) -> RunDay:
+def _throttling(error: ClientError) -> str | None:
+    """Lambda's reason when ``error`` is a throttled invocation (it did not run), else None."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    if code not in THROTTLED_CODES:
+        return None
+    reason = dict(error.response).get("Reason")  # Lambda's own field of a throttling error
+    return f"{code}: {reason}" if reason else code
+
+
+def _invoke_when_not_throttled(
+    client: LambdaClient, function_name: str, day: str, sleep: Callable[[float], None]
+) -> InvocationResponseTypeDef:
+    """One invocation of ``day``, repeated with a growing wait while Lambda throttles it (it never ran then)."""
+    delay = THROTTLE_FIRST_DELAY
+    for attempt in range(1, THROTTLE_ATTEMPTS + 1):
+        try:
+            return client.invoke(
+                FunctionName=function_name,
+                InvocationType="RequestResponse",
+                Payload=json.dumps({"date": day}).encode(),
+            )
+        except ClientError as error:
+            reason = _throttling(error)
+            if reason is None or attempt == THROTTLE_ATTEMPTS:
+                raise
+            wait = delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+            print(
+                f"backfill: {day}: Lambda throttled the invocation ({reason}); retrying in {wait:.1f} s",
+                file=sys.stderr,
+            )
+            sleep(wait)
+            delay = min(delay * 2, THROTTLE_MAX_DELAY)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def invoke_function(client: LambdaClient, function_name: str, sleep: Callable[[float], None] | None = None) -> RunDay:
     def run(day: str) -> dict[str, Any]:
         action = f"invoking {function_name} for {day}"
         try:
             with aws_errors(action):
-                response = client.invoke(
-                    FunctionName=function_name,
-                    InvocationType="RequestResponse",
-                    Payload=json.dumps({"date": day}).encode(),
-                )
+                response = _invoke_when_not_throttled(client, function_name, day, sleep or time.sleep)
                 payload = response["Payload"].read()
         except CliError as error:
             if isinstance(error.__cause__, ReadTimeoutError):
                 raise CliError(
                     f"{function_name} did not answer for {day} within {READ_TIMEOUT} s; it may still be running: "
                     "check its logs before rerunning that day"
+                ) from error
+            if isinstance(error.__cause__, ClientError) and _throttling(error.__cause__):
+                raise CliError(
+                    f"{error}; still throttled after {THROTTLE_ATTEMPTS} attempts: another run may hold the "
+                    "function's reserved concurrency, or the account's concurrency is exhausted; rerun from "
+                    f"--from {day} later"
                 ) from error
             raise
         try:

@@ -35,11 +35,15 @@ class Deployment:
         if given:
             return given
         try:
-            if self._outputs is None:
-                self._outputs = read_outputs(self.directory)
-            value = output_value(self._outputs, output)
+            value = self.value(output)
         except CliError as error:
             raise CliError(f"{error} (or {instead})") from error
         if not isinstance(value, str) or not value:
             raise CliError(f"Terraform output {output!r} is not a name: {instead}")
         return value
+
+    def value(self, output: str) -> Any:
+        """The output's value, whatever its type; CliError when the state cannot be read or lacks it."""
+        if self._outputs is None:
+            self._outputs = read_outputs(self.directory)
+        return output_value(self._outputs, output)

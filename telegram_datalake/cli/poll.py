@@ -1,7 +1,8 @@
 """``poll``: capture a real bot's updates without a public URL, through the unchanged ingest function.
 
-It long-polls Telegram's ``getUpdates`` and hands each update to ``functions.ingest.handler.lambda_handler``
-as the API Gateway event a webhook delivery would produce, secret header included. An update is
+It long-polls Telegram's ``getUpdates`` and hands each update to the ingest function (``respond``, what its
+``lambda_handler`` runs once its settings are read) as the API Gateway event a webhook delivery would
+produce, secret header included: the secret is one this process makes up, since nobody else posts to it. An update is
 acknowledged (``offset`` moved past it) only once the handler answered 200, so an update whose storage
 failed is fetched and tried again, as Telegram re-delivers a webhook call that failed.
 """
@@ -24,14 +25,15 @@ from typing import Any
 
 from functions.common.s3client import s3_client
 from functions.common.settings import ConfigurationError
-from functions.ingest.config import ALLOWED_CHAT_IDS, RAW_BUCKET, TIMEZONE, WEBHOOK_SECRET_TOKEN, load_settings
-from functions.ingest.handler import lambda_handler
+from functions.ingest.config import ALLOWED_CHAT_IDS, RAW_BUCKET, TIMEZONE, IngestSettings, load_settings
+from functions.ingest.handler import respond
 from functions.ingest.request import SECRET_HEADER
+from functions.ingest.secret import FixedSecret
 from telegram_datalake.cli.aws_errors import aws_errors
 from telegram_datalake.cli.bot_api import add_allowed_updates_option, add_bot_api_options, bot_api, explain
+from telegram_datalake.cli.deployed import add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
 from telegram_datalake.cli.terraform_outputs import output_value, read_outputs
-from telegram_datalake.cli.webhook import add_terraform_dir_option
 from telegram_datalake.local.events import api_gateway_event
 from telegram_datalake.telegram_api import TelegramApiError, TelegramBotApi
 
@@ -170,8 +172,7 @@ def _ingest_environment(arguments: argparse.Namespace) -> Iterator[str]:
             "name the chats to store: --allowed-chat-ids -1001234567890 (as in terraform.tfvars), "
             "or '*' for every chat the bot is in"
         )
-    # The handler only checks that the event carries the secret it was configured with: one per process does.
-    values = {RAW_BUCKET: bucket, ALLOWED_CHAT_IDS: chats, WEBHOOK_SECRET_TOKEN: secrets.token_urlsafe(32)}
+    values = {RAW_BUCKET: bucket, ALLOWED_CHAT_IDS: chats}
     if arguments.timezone:
         values[TIMEZONE] = arguments.timezone
     with _environment(values):
@@ -216,13 +217,13 @@ def _handler_log(output: str, verbose: bool) -> dict[str, Any]:
     return found
 
 
-def deliver(update: Mapping[str, Any], secret: str, verbose: bool = False) -> Delivery:
+def deliver(update: Mapping[str, Any], settings: IngestSettings, secret: str, verbose: bool = False) -> Delivery:
     """Hand ``update`` to the ingest function as Telegram's webhook call would, serialised as Telegram does."""
     body = json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
     event = api_gateway_event(body, {"content-type": "application/json", SECRET_HEADER: secret})
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):  # the handler logs to stdout, where this command reports
-        response = lambda_handler(event, None)
+    with contextlib.redirect_stdout(printed):  # the function logs to stdout, where this command reports
+        response = respond(event, settings, FixedSecret(secret.encode()), time.perf_counter())
     log = _handler_log(printed.getvalue(), verbose)
     status = int(response["statusCode"])
     try:
@@ -255,8 +256,11 @@ def _get_updates_error(error: TelegramApiError) -> CliError:
 class Poller:
     """The getUpdates loop: fetch, deliver in order, move the offset past each handled update, acknowledge."""
 
-    def __init__(self, client: TelegramBotApi, arguments: argparse.Namespace, secret: str, timeout: int) -> None:
-        self.client, self.secret, self.timeout = client, secret, timeout
+    def __init__(
+        self, client: TelegramBotApi, arguments: argparse.Namespace, settings: IngestSettings, timeout: int
+    ) -> None:
+        self.client, self.settings, self.timeout = client, settings, timeout
+        self.secret = secrets.token_urlsafe(32)  # the one token this process's deliveries carry
         self.allowed_updates: Sequence[str] = arguments.allowed_updates
         self.once: bool = arguments.once
         self.maximum: int | None = arguments.max_updates
@@ -316,7 +320,7 @@ class Poller:
         """Deliver in order up to the first failure (acknowledging a later update would acknowledge it too)."""
         for update in updates:
             update_id = update.get("update_id")
-            delivery = deliver(update, self.secret, self.verbose)
+            delivery = deliver(update, self.settings, self.secret, self.verbose)
             line = delivery.describe(update_id)
             if delivery.status_code == http.HTTPStatus.OK and type(update_id) is int:
                 self.offset, self.last_handled = update_id + 1, update_id
@@ -375,4 +379,4 @@ def poll(arguments: argparse.Namespace) -> int:
             s3_client().head_bucket(Bucket=settings.raw_bucket)
         activity = "one getUpdates" if arguments.once else f"long-polling getUpdates ({timeout} s); Ctrl-C stops"
         print(f"poll: storing into {destination}; {activity}", file=sys.stderr)
-        return Poller(client, arguments, os.environ[WEBHOOK_SECRET_TOKEN], timeout).run()
+        return Poller(client, arguments, settings, timeout).run()

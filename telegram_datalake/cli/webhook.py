@@ -1,60 +1,77 @@
-"""``webhook set | info | delete``: point the bot at the deployed webhook, inspect it, remove it.
+"""``webhook set | rotate-secret | info | delete``: point the bot at the deployed webhook, change its secret
+token, inspect it, remove it.
 
-``set`` reads the URL and the secret token from the Terraform outputs, so neither is ever typed
-or pasted; the secret is never printed.
+The secret token lives in the deployment's Secrets Manager secret (Terraform output ``webhook_secret_arn``),
+never in Terraform's state or the function's configuration: ``set`` writes the first one there and
+``rotate-secret`` the next ones, then give it to Telegram. It is never printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+import boto3
+
+from functions.ingest.secret import TOKEN_PATTERN
+from telegram_datalake.cli.aws_errors import aws_errors
 from telegram_datalake.cli.bot_api import add_allowed_updates_option, add_bot_api_options, bot_api, telegram_errors
+from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
-from telegram_datalake.cli.terraform_outputs import DEFAULT_TERRAFORM_DIR, output_value, read_outputs
-from telegram_datalake.telegram_api import WebhookInfo
+from telegram_datalake.telegram_api import TelegramApiError, TelegramBotApi, WebhookInfo
+from telegram_datalake.webhook_secret import TOKEN_BYTES, StoredToken, WebhookSecretStore, new_token
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 URL_OUTPUT = "webhook_url"
-SECRET_OUTPUT = "webhook_secret_token"  # noqa: S105 - an output's name, not a secret
-# What Telegram accepts as secret_token: 1 to 256 characters of A-Z, a-z, 0-9, _ and -.
-_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_OUTPUT = "webhook_secret_arn"  # noqa: S105 - an output's name, not a secret
+OVERLAP_OUTPUT = "webhook_secret_rotation_overlap_seconds"
 
 
 def register(subcommands: Any) -> None:
-    """Add ``webhook`` and its ``set``, ``info`` and ``delete`` subcommands."""
+    """Add ``webhook`` and its ``set``, ``rotate-secret``, ``info`` and ``delete`` subcommands."""
     parser = subcommands.add_parser(
         "webhook",
-        help="point the bot at the deployed webhook, show its state, or remove it",
-        description="Manage the bot's webhook (Telegram's setWebhook, getWebhookInfo, deleteWebhook). "
-        "The bot token comes from the TELEGRAM_BOT_TOKEN environment variable.",
+        help="point the bot at the deployed webhook, rotate its secret, show its state, or remove it",
+        description="Manage the bot's webhook (Telegram's setWebhook, getWebhookInfo, deleteWebhook) and its "
+        "secret token (in the deployment's Secrets Manager secret). The bot token comes from the "
+        "TELEGRAM_BOT_TOKEN environment variable.",
     )
     actions = parser.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
 
     set_parser = actions.add_parser(
         "set",
-        help="register the deployed webhook URL and secret token with Telegram",
-        description="Tell Telegram to POST the bot's updates to the deployed webhook, with the secret token "
-        "the ingest function checks. Both come from the Terraform outputs webhook_url and "
-        "webhook_secret_token unless overridden; the secret is never printed.",
+        help="register the deployed webhook URL and its secret token with Telegram",
+        description="Tell Telegram to POST the bot's updates to the deployed webhook, with the secret token the "
+        f"ingest function checks. The URL is the Terraform output {URL_OUTPUT}; the token is the one in the "
+        f"Secrets Manager secret of the output {SECRET_OUTPUT}, written there now when it has none yet. The "
+        "token is never printed.",
     )
     set_parser.add_argument("--url", help=f"webhook URL (default: Terraform output {URL_OUTPUT})")
-    set_parser.add_argument(
-        "--secret-token-env",
-        metavar="VAR",
-        help=f"name of an environment variable holding the secret token (default: Terraform output {SECRET_OUTPUT})",
-    )
-    add_terraform_dir_option(set_parser)
+    add_secret_options(set_parser)
     add_allowed_updates_option(set_parser)
     set_parser.add_argument(
         "--drop-pending-updates", action="store_true", help="discard the updates Telegram is still holding"
     )
     add_bot_api_options(set_parser)
     set_parser.set_defaults(handler=set_webhook)
+
+    rotate_parser = actions.add_parser(
+        "rotate-secret",
+        help="replace the webhook's secret token, in Secrets Manager and at Telegram",
+        description="Write a new secret token to the deployment's secret, then give it to Telegram "
+        "(setWebhook with the webhook's URL, keeping its allowed updates and connections). The ingest "
+        f"function still accepts the previous token for the deployment's overlap (Terraform output "
+        f"{OVERLAP_OUTPUT}), so no delivery under way is refused. If Telegram refuses the new token, the "
+        "previous one is made current again and nothing changes.",
+    )
+    rotate_parser.add_argument("--url", help=f"the webhook URL Telegram has (default: Terraform output {URL_OUTPUT})")
+    add_secret_options(rotate_parser)
+    add_bot_api_options(rotate_parser)
+    rotate_parser.set_defaults(handler=rotate_secret)
 
     info_parser = actions.add_parser(
         "info",
@@ -78,47 +95,100 @@ def register(subcommands: Any) -> None:
     delete_parser.set_defaults(handler=delete_webhook)
 
 
-def add_terraform_dir_option(parser: argparse.ArgumentParser) -> None:
+def add_secret_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--terraform-dir",
-        type=Path,
-        default=DEFAULT_TERRAFORM_DIR,
-        metavar="DIR",
-        help="the deployed Terraform root module (default: %(default)s)",
+        "--secret-arn",
+        metavar="ARN",
+        help=f"the Secrets Manager secret of the webhook's token (default: Terraform output {SECRET_OUTPUT})",
     )
+    add_terraform_dir_option(parser)
 
 
-def _secret_from_environment(variable: str) -> str:
-    value = os.environ.get(variable, "").strip()
-    if not value:
-        raise CliError(f"--secret-token-env {variable}: the environment variable {variable} is not set or empty")
-    return value
+def _store(secret_arn: str) -> WebhookSecretStore:
+    with aws_errors("creating the Secrets Manager client"):
+        client: SecretsManagerClient = boto3.client("secretsmanager")
+    return WebhookSecretStore(client, secret_arn)
+
+
+def _secret_name(secret_arn: str) -> str:
+    """The secret's name, for messages (an ARN ends with :secret:<name>-<6 random characters>)."""
+    return secret_arn.rsplit(":secret:", 1)[-1]
+
+
+def _url_and_secret(arguments: argparse.Namespace, deployment: Deployment) -> tuple[str, str]:
+    """The webhook URL and the secret's ARN: the options, else the deployed state's outputs."""
+    url = deployment.name(arguments.url, URL_OUTPUT, "pass --url")
+    return url, deployment.name(arguments.secret_arn, SECRET_OUTPUT, "pass --secret-arn")
 
 
 def set_webhook(arguments: argparse.Namespace) -> int:
     client = bot_api(arguments)
-    url: str | None = arguments.url
-    secret: str | None = _secret_from_environment(arguments.secret_token_env) if arguments.secret_token_env else None
-    if url is None or secret is None:
-        outputs = read_outputs(arguments.terraform_dir)
-        url = url if url is not None else str(output_value(outputs, URL_OUTPUT))
-        secret = secret if secret is not None else str(output_value(outputs, SECRET_OUTPUT))
-    if not url.strip():
-        raise CliError("the webhook URL is empty: pass --url, or apply the Terraform configuration first")
-    secret_source = (
-        f"environment variable {arguments.secret_token_env}"
-        if arguments.secret_token_env
-        else f"Terraform output {SECRET_OUTPUT}"
-    )
-    if not _SECRET_PATTERN.fullmatch(secret):
-        raise CliError(f"the secret token from {secret_source} is not 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    url, secret_arn = _url_and_secret(arguments, Deployment(arguments.terraform_dir))
+    store = _store(secret_arn)
+    with aws_errors(f"reading the webhook secret {_secret_name(secret_arn)}"):
+        stored = store.current()
+        origin = "Secrets Manager"
+        if stored is None or not TOKEN_PATTERN.fullmatch(stored.token):
+            replaced = "" if stored is None else "the stored value was not a token Telegram accepts: replaced, "
+            stored = store.store(new_token())
+            origin = f"Secrets Manager ({replaced}generated now: {TOKEN_BYTES * 8} random bits)"
     with telegram_errors():
-        client.set_webhook(url, secret, arguments.allowed_updates, arguments.drop_pending_updates)
+        client.set_webhook(url, stored.token, arguments.allowed_updates, arguments.drop_pending_updates)
     print(f"Webhook set: Telegram now posts updates to {url}")
-    print(f"  secret token     from {secret_source}")
+    print(f"  secret token     from {origin}, secret {_secret_name(secret_arn)}")
     print(f"  allowed updates  {', '.join(arguments.allowed_updates)}")
     print(f"  pending updates  {'dropped' if arguments.drop_pending_updates else 'kept (delivered next)'}")
     print("Check deliveries with: telegram-datalake webhook info")
+    return 0
+
+
+def _overlap_seconds(deployment: Deployment) -> int | None:
+    """The deployment's rotation overlap, when its Terraform state says (a state from before it does not)."""
+    try:
+        value = deployment.value(OVERLAP_OUTPUT)
+    except CliError:
+        return None
+    return value if type(value) is int else None
+
+
+def _rotate_at_telegram(client: TelegramBotApi, url: str, info: WebhookInfo, new: StoredToken) -> None:
+    """setWebhook with the new token, the same URL and connections, and the allowed updates left as they are."""
+    client.set_webhook(url, new.token, None, drop_pending_updates=False, max_connections=info.max_connections)
+
+
+def rotate_secret(arguments: argparse.Namespace) -> int:
+    client = bot_api(arguments)
+    deployment = Deployment(arguments.terraform_dir)
+    url, secret_arn = _url_and_secret(arguments, deployment)
+    with telegram_errors():
+        info = client.get_webhook_info()
+    if not info.url:
+        raise CliError("Telegram has no webhook for this bot: run `telegram-datalake webhook set` first")
+    if info.url != url:
+        raise CliError(
+            f"Telegram posts this bot's updates to {info.url}, not to {url}: pass --url {info.url} to rotate "
+            "that webhook's token, or `webhook set` to point the bot here"
+        )
+    store = _store(secret_arn)
+    name = _secret_name(secret_arn)
+    with aws_errors(f"writing a new token to the webhook secret {name}"):
+        previous = store.current()
+        if previous is None:
+            raise CliError(f"the webhook secret {name} has no token yet: run `telegram-datalake webhook set`")
+        new = store.store(new_token())
+    try:
+        _rotate_at_telegram(client, url, info, new)
+    except TelegramApiError as error:
+        with aws_errors(f"making the previous token of {name} current again"):
+            store.restore(previous, new)
+        raise CliError(f"{error}; the previous secret token is current again, nothing changed") from None
+    overlap = _overlap_seconds(deployment)
+    print(f"Secret token rotated: Telegram now sends the new one (secret {name}, version {new.version_id[:8]})")
+    if overlap is None:
+        print("  the previous token is still accepted for the deployment's overlap (default 300 s)")
+    else:
+        until = (new.created + timedelta(seconds=overlap)).astimezone(UTC)
+        print(f"  the previous token is accepted until {until:%Y-%m-%d %H:%M:%S} UTC ({overlap} s)")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""S3 on this machine: moto's server in a background thread, on loopback, for as long as a ``with`` block lasts.
+"""AWS on this machine (S3, Secrets Manager...): moto's server in a background thread, on loopback, for as long
+as a ``with`` block lasts.
 
 This is what ``moto.server.ThreadedMotoServer`` does, built from the same moto pieces (its WSGI app and
 request handler) so that it also:

@@ -1,8 +1,9 @@
 """The whole pipeline on one machine: moto's S3, the webhook server and the Lambda handlers' environment.
 
-``local_stack()`` starts S3 (moto) and the webhook server on loopback, sets the environment variables the
-unchanged Lambda handlers read (as Terraform sets them on AWS), creates the raw and enriched buckets,
-and yields a ``LocalStack`` describing it all. In the block, ``functions.ingest.handler`` and
+``local_stack()`` starts S3 and Secrets Manager (moto) and the webhook server on loopback, sets the
+environment variables the unchanged Lambda handlers read (as Terraform sets them on AWS), creates the raw
+and enriched buckets and the webhook's secret (as `telegram-datalake webhook set` leaves it), and yields a
+``LocalStack`` describing it all. In the block, ``functions.ingest.handler`` and
 ``functions.etl.handler`` work against the local S3 exactly as they do against AWS. On exit everything
 stops, no thread or port is left behind, and the environment is restored exactly.
 
@@ -27,10 +28,11 @@ from typing import TYPE_CHECKING
 import boto3
 
 import functions.etl.job
-import functions.ingest.handler
+import functions.ingest.outcome
 from functions.common.s3client import s3_client
 from functions.common.settings import DEFAULT_TIMEZONE, timezone_setting
 from functions.ingest.config import parse_allowed_chat_ids
+from functions.ingest.secret import secrets_client, stored_secret
 from telegram_datalake.local.moto_server import moto_server
 from telegram_datalake.local.webhook_server import webhook_server
 
@@ -38,6 +40,7 @@ __all__ = ["DEFAULT_TIMEZONE", "LocalStack", "local_session", "local_stack"]
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 REGION = "us-east-1"
 FAKE_ACCESS_KEY_ID = "local"
@@ -45,11 +48,12 @@ FAKE_SECRET_ACCESS_KEY = "local"  # noqa: S105 - moto accepts any credentials; t
 RAW_BUCKET = "telegram-datalake-raw-local"
 ENRICHED_BUCKET = "telegram-datalake-enriched-local"
 PREFIX = "telegram"
+WEBHOOK_SECRET_NAME = "telegram-datalake-ingest-webhook-secret"  # noqa: S105 - a name, not a secret
 MAX_WORKERS = 16  # the ETL's concurrent reads; moto's server on one machine gains nothing from more
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 # The functions' JSON log lines (one per webhook request, one per ETL day) go through these loggers.
-PIPELINE_LOGGERS = (functions.ingest.handler.LOGGER, functions.etl.job.LOGGER)
+PIPELINE_LOGGERS = (functions.ingest.outcome.LOGGER, functions.etl.job.LOGGER)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class LocalStack:
     raw_bucket: str
     enriched_bucket: str
     secret_token: str = field(repr=False)
+    webhook_secret_arn: str
     allowed_chat_ids: str
     timezone: str
     raw_prefix: str = PREFIX
@@ -69,6 +74,10 @@ class LocalStack:
     def s3(self) -> S3Client:
         """A new S3 client for the local S3 (fake credentials); close it when done with it."""
         return local_session().client("s3", endpoint_url=self.s3_endpoint)
+
+    def secrets_manager(self) -> SecretsManagerClient:
+        """A new Secrets Manager client for the local one (the same moto server); close it when done."""
+        return local_session().client("secretsmanager", endpoint_url=self.s3_endpoint)
 
 
 @functools.cache
@@ -108,7 +117,7 @@ def stack_environment(stack: LocalStack, log_level: str) -> dict[str, str | None
             # The Lambda functions' variables, as Terraform sets them.
             "RAW_BUCKET": stack.raw_bucket,
             "ENRICHED_BUCKET": stack.enriched_bucket,
-            "WEBHOOK_SECRET_TOKEN": stack.secret_token,
+            "WEBHOOK_SECRET_ARN": stack.webhook_secret_arn,
             "ALLOWED_CHAT_IDS": stack.allowed_chat_ids,
             "TIMEZONE": stack.timezone,
             "RAW_PREFIX": stack.raw_prefix,
@@ -152,26 +161,46 @@ def pipeline_log_level(level: str) -> Iterator[None]:
             logger.setLevel(old_level)
 
 
-@contextmanager
-def fresh_s3_clients() -> Iterator[None]:
-    """The functions' cached S3 client made anew from the local session, and dropped after.
+def _forget_function_clients() -> None:
+    """Drop the functions' cached clients and webhook secret, closing the clients' connections."""
+    if s3_client.cache_info().currsize:
+        # The ingest handler calls s3_client(), the ETL s3_client(MAX_WORKERS): those are the cached ones.
+        for client in (s3_client(), s3_client(MAX_WORKERS)):
+            client.close()
+    if secrets_client.cache_info().currsize:
+        secrets_client().close()
+    s3_client.cache_clear()
+    secrets_client.cache_clear()
+    stored_secret.cache_clear()
 
-    The cached client and boto3's default session may have been made from the caller's environment
+
+@contextmanager
+def fresh_aws_clients() -> Iterator[None]:
+    """The functions' cached clients (S3, Secrets Manager) made anew from the local session, and dropped after.
+
+    The cached clients and boto3's default session may have been made from the caller's environment
     (credentials, profile, endpoint): inside the stack the default session is the local one. The clients
-    made inside are closed on exit, so that no connection to the local S3 outlives the stack.
+    made inside are closed on exit, so that no connection to the local moto server outlives the stack.
     """
     previous_session = boto3.DEFAULT_SESSION
-    s3_client.cache_clear()
+    _forget_function_clients()
     boto3.DEFAULT_SESSION = local_session()
     try:
         yield
     finally:
-        if s3_client.cache_info().currsize:
-            # The ingest handler calls s3_client(), the ETL s3_client(MAX_WORKERS): those are the cached ones.
-            for client in (s3_client(), s3_client(MAX_WORKERS)):
-                client.close()
-        s3_client.cache_clear()
+        _forget_function_clients()
         boto3.DEFAULT_SESSION = previous_session
+
+
+def _create_webhook_secret(stack: LocalStack) -> str:
+    """The webhook's secret holding the stack's token, as `telegram-datalake webhook set` leaves it; its ARN."""
+    client = stack.secrets_manager()
+    try:
+        arn = client.create_secret(Name=WEBHOOK_SECRET_NAME)["ARN"]
+        client.put_secret_value(SecretId=arn, SecretString=stack.secret_token)
+    finally:
+        client.close()
+    return arn
 
 
 @contextmanager
@@ -206,17 +235,20 @@ def local_stack(
             raw_bucket=RAW_BUCKET,
             enriched_bucket=ENRICHED_BUCKET,
             secret_token=secret_token or secrets.token_urlsafe(32),
+            webhook_secret_arn="",
             allowed_chat_ids=allowed_chat_ids,
             timezone=timezone,
         )
         stack.enter_context(patched_environment(stack_environment(description, log_level)))
         stack.enter_context(pipeline_log_level(log_level))
-        stack.enter_context(fresh_s3_clients())
+        stack.enter_context(fresh_aws_clients())
         client = description.s3()
         try:
             for bucket in (description.raw_bucket, description.enriched_bucket):
                 client.create_bucket(Bucket=bucket)
         finally:
             client.close()
+        description = replace(description, webhook_secret_arn=_create_webhook_secret(description))
+        stack.enter_context(patched_environment({"WEBHOOK_SECRET_ARN": description.webhook_secret_arn}))
         webhook_url = stack.enter_context(webhook_server(port=webhook_port, trust_time_header=trust_time_header))
         yield replace(description, webhook_url=webhook_url)

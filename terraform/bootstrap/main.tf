@@ -23,25 +23,8 @@ locals {
   apply_subject             = "repo:${var.github_repository}:environment:${local.apply_environment}"
   github_actions_roles_path = "/github-actions/"
 
-  # What terraform/ creates, by the names it gives (see its modules). The roles below live under
-  # github_actions_roles_path, so role/<name_prefix>-* never matches them: the apply role cannot
-  # change its own permissions or the plan role's.
-  database_name     = replace(var.name_prefix, "-", "_")
-  pipeline_buckets  = "arn:${local.partition}:s3:::${var.name_prefix}-*-${local.account_id}-${local.region}"
-  layer_objects     = "arn:${local.partition}:s3:::${var.name_prefix}-artifacts-${local.account_id}-${local.region}/lambda-layers/*"
-  functions         = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.name_prefix}-*"
-  layers            = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:layer:${var.name_prefix}-*"
-  pipeline_roles    = "arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-*"
-  log_groups        = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"
-  pipeline_logs     = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*", "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/${var.name_prefix}-*"]
-  alarms            = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
-  topics            = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name_prefix}-*"
-  queues            = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.name_prefix}-*"
-  schedules         = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${var.name_prefix}-*"
-  glue_catalog      = ["arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog", "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.database_name}", "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.database_name}/*", "arn:${local.partition}:glue:${local.region}:${local.account_id}:userDefinedFunction/${local.database_name}/*"]
-  athena_workgroup  = "arn:${local.partition}:athena:${local.region}:${local.account_id}:workgroup/${var.name_prefix}"
-  http_apis         = ["arn:${local.partition}:apigateway:${local.region}::/apis", "arn:${local.partition}:apigateway:${local.region}::/apis/*", "arn:${local.partition}:apigateway:${local.region}::/tags/*"]
-  pipeline_services = ["lambda.amazonaws.com", "scheduler.amazonaws.com"]
+  # The pipeline's roles get this boundary; the apply role may create roles only with it attached.
+  boundary_policy_name = "${var.name_prefix}-ci-pipeline-boundary"
 }
 
 ################################################################################
@@ -334,277 +317,25 @@ data "aws_iam_policy_document" "apply_state" {
   }
 }
 
-# Reading what terraform/ manages, for refresh (both roles). Configuration only, never the data: no
-# object in the raw, enriched or results buckets is readable, only the layer package.
-# Wildcards:
-# - s3:Get* on bucket ARNs: the provider reads about fifteen bucket sub-resources (policy, ACL,
-#   CORS, website, versioning, lifecycle, replication, encryption, logging, tags...). On a bucket
-#   ARN, Get* grants only bucket-level reads: object reads need an object ARN.
-# - lambda:Get* and lambda:List* on the project's function and layer ARNs: read-only calls
-#   (configuration, code location, policy, concurrency, event invoke config, versions, tags).
-# - logs:DescribeLogGroups takes no log group ARN, only the account's log-group:* in the Region.
-# - apigateway:GET on the Region's HTTP APIs: API ids are generated, so their ARNs cannot carry the
-#   name prefix.
-# - sns:GetSubscriptionAttributes supports no resource ARN, so its resource is "*".
-data "aws_iam_policy_document" "pipeline_read" {
-  statement {
-    sid       = "ReadBuckets"
-    effect    = "Allow"
-    actions   = ["s3:Get*", "s3:ListBucket"]
-    resources = [local.pipeline_buckets]
-  }
+# What the deployment's roles, the plan role and the apply role may do to what terraform/ creates, by
+# its names: documents computed by modules/permissions, which tests/test_iam_coverage.py renders and
+# checks against every API call the aws provider makes for the resource types terraform/ uses.
+module "permissions" {
+  source = "../modules/permissions"
 
-  statement {
-    sid       = "ReadLayerPackage"
-    effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"]
-    resources = [local.layer_objects]
-  }
-
-  statement {
-    sid       = "ReadFunctions"
-    effect    = "Allow"
-    actions   = ["lambda:Get*", "lambda:List*"]
-    resources = [local.functions, local.layers]
-  }
-
-  statement {
-    sid       = "ReadRoles"
-    effect    = "Allow"
-    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags", "iam:ListInstanceProfilesForRole"]
-    resources = [local.pipeline_roles]
-  }
-
-  statement {
-    sid       = "ReadLogGroups"
-    effect    = "Allow"
-    actions   = ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"]
-    resources = [local.log_groups]
-  }
-
-  statement {
-    sid       = "ReadAlarms"
-    effect    = "Allow"
-    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]
-    resources = [local.alarms]
-  }
-
-  statement {
-    sid       = "ReadTopics"
-    effect    = "Allow"
-    actions   = ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
-    resources = [local.topics]
-  }
-
-  statement {
-    sid       = "ReadSubscriptions"
-    effect    = "Allow"
-    actions   = ["sns:GetSubscriptionAttributes"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ReadQueues"
-    effect    = "Allow"
-    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
-    resources = [local.queues]
-  }
-
-  statement {
-    sid       = "ReadSchedules"
-    effect    = "Allow"
-    actions   = ["scheduler:GetSchedule"]
-    resources = [local.schedules]
-  }
-
-  statement {
-    sid       = "ReadCatalog"
-    effect    = "Allow"
-    actions   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetTags"]
-    resources = local.glue_catalog
-  }
-
-  statement {
-    sid       = "ReadWorkgroup"
-    effect    = "Allow"
-    actions   = ["athena:GetWorkGroup", "athena:GetNamedQuery", "athena:BatchGetNamedQuery", "athena:ListNamedQueries", "athena:ListTagsForResource"]
-    resources = [local.athena_workgroup]
-  }
-
-  statement {
-    sid       = "ReadHttpApis"
-    effect    = "Allow"
-    actions   = ["apigateway:GET"]
-    resources = local.http_apis
-  }
-}
-
-# Creating, changing and deleting what terraform/ manages, by name (apply role only).
-# Wildcard resources:
-# - apigateway on the Region's HTTP APIs: API ids are generated, so their ARNs cannot carry the
-#   name prefix.
-# - logs:*LogDelivery and the log resource policy calls behind API Gateway access logs (vended log
-#   deliveries) support no resource ARN.
-# - sns:Unsubscribe supports no resource ARN (the alarm e-mail subscription).
-# Deleting objects in every pipeline bucket is for force_destroy = true (emptying buckets) and for
-# replacing the layer package; reading them stays impossible.
-# The role may create roles named <name_prefix>-* with any inline policy and pass them to Lambda and
-# EventBridge Scheduler only: it can reach whatever such a role may do, which is why only the
-# production environment (required reviewers) may assume it.
-# With the deployment's KMS key: use it, and let Lambda, SQS and EventBridge Scheduler create grants
-# on it for themselves (kms:GrantIsForAWSResource).
-data "aws_iam_policy_document" "pipeline_write" {
-  statement {
-    sid       = "ManageBuckets"
-    effect    = "Allow"
-    actions   = ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucketVersions", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutEncryptionConfiguration", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketTagging"]
-    resources = [local.pipeline_buckets]
-  }
-
-  statement {
-    sid       = "UploadLayerPackage"
-    effect    = "Allow"
-    actions   = ["s3:PutObject", "s3:PutObjectTagging"]
-    resources = [local.layer_objects]
-  }
-
-  statement {
-    sid       = "DeleteObjects"
-    effect    = "Allow"
-    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
-    resources = ["${local.pipeline_buckets}/*"]
-  }
-
-  statement {
-    sid       = "ManageFunctions"
-    effect    = "Allow"
-    actions   = ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency", "lambda:AddPermission", "lambda:RemovePermission", "lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig", "lambda:PublishLayerVersion", "lambda:DeleteLayerVersion", "lambda:TagResource", "lambda:UntagResource"]
-    resources = [local.functions, local.layers]
-  }
-
-  statement {
-    sid       = "ManageRoles"
-    effect    = "Allow"
-    actions   = ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole"]
-    resources = [local.pipeline_roles]
-  }
-
-  statement {
-    sid       = "PassRolesToPipelineServices"
-    effect    = "Allow"
-    actions   = ["iam:PassRole"]
-    resources = [local.pipeline_roles]
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:PassedToService"
-      values   = local.pipeline_services
-    }
-  }
-
-  statement {
-    sid       = "ManageLogGroups"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"]
-    resources = local.pipeline_logs
-  }
-
-  statement {
-    sid       = "ManageAccessLogDelivery"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ManageAlarms"
-    effect    = "Allow"
-    actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"]
-    resources = [local.alarms]
-  }
-
-  statement {
-    sid       = "ManageTopics"
-    effect    = "Allow"
-    actions   = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource"]
-    resources = [local.topics]
-  }
-
-  statement {
-    sid       = "ManageSubscriptions"
-    effect    = "Allow"
-    actions   = ["sns:Unsubscribe"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ManageQueues"
-    effect    = "Allow"
-    actions   = ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"]
-    resources = [local.queues]
-  }
-
-  statement {
-    sid       = "ManageSchedules"
-    effect    = "Allow"
-    actions   = ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"]
-    resources = [local.schedules]
-  }
-
-  statement {
-    sid       = "ManageCatalog"
-    effect    = "Allow"
-    actions   = ["glue:CreateDatabase", "glue:UpdateDatabase", "glue:DeleteDatabase", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:TagResource", "glue:UntagResource"]
-    resources = local.glue_catalog
-  }
-
-  statement {
-    sid       = "ManageWorkgroup"
-    effect    = "Allow"
-    actions   = ["athena:CreateWorkGroup", "athena:UpdateWorkGroup", "athena:DeleteWorkGroup", "athena:CreateNamedQuery", "athena:UpdateNamedQuery", "athena:DeleteNamedQuery", "athena:TagResource", "athena:UntagResource"]
-    resources = [local.athena_workgroup]
-  }
-
-  statement {
-    sid       = "ManageHttpApis"
-    effect    = "Allow"
-    actions   = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
-    resources = local.http_apis
-  }
-
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-
-    content {
-      sid       = "UseDeploymentKey"
-      effect    = "Allow"
-      actions   = ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-
-    content {
-      sid       = "GrantDeploymentKeyToServices"
-      effect    = "Allow"
-      actions   = ["kms:CreateGrant"]
-      resources = [statement.value]
-
-      condition {
-        test     = "Bool"
-        variable = "kms:GrantIsForAWSResource"
-        values   = ["true"]
-      }
-    }
-  }
+  name_prefix          = var.name_prefix
+  region               = local.region
+  account_id           = local.account_id
+  partition            = local.partition
+  kms_key_arn          = var.kms_key_arn
+  boundary_policy_name = local.boundary_policy_name
+  boundary_policy_path = local.github_actions_roles_path
 }
 
 data "aws_iam_policy_document" "apply" {
   source_policy_documents = [
     data.aws_iam_policy_document.apply_state.json,
-    data.aws_iam_policy_document.pipeline_write.json,
+    module.permissions.apply_policy_json,
   ]
 }
 
@@ -618,7 +349,16 @@ resource "aws_iam_policy" "read" {
   name        = "${var.name_prefix}-github-terraform-read"
   path        = local.github_actions_roles_path
   description = "GitHub Actions: read what the ${var.name_prefix} Terraform configuration manages (refresh), never its data"
-  policy      = data.aws_iam_policy_document.pipeline_read.json
+  policy      = module.permissions.read_policy_json
+}
+
+# The permissions boundary of every role terraform/ creates in CI (permissions_boundary_arn): the most
+# those roles may ever do. Only an administrator applying this module can change it.
+resource "aws_iam_policy" "pipeline_boundary" {
+  name        = local.boundary_policy_name
+  path        = local.github_actions_roles_path
+  description = "Permissions boundary of the roles the ${var.name_prefix} Terraform configuration creates: its own data, logs, queues, functions, webhook secret and key only"
+  policy      = module.permissions.boundary_policy_json
 }
 
 resource "aws_iam_role" "plan" {

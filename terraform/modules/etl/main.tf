@@ -3,10 +3,17 @@
 
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
 locals {
-  account_id         = data.aws_caller_identity.current.account_id
-  function_log_group = "/aws/lambda/${var.name}"
-  layer_object_key   = "lambda-layers/${var.name}/pyarrow-layer.zip"
+  account_id       = data.aws_caller_identity.current.account_id
+  layer_object_key = "lambda-layers/${var.name}/pyarrow-layer.zip"
+  schedule_name    = "${var.name}-daily"
+  # What EventBridge Scheduler presents as aws:SourceArn when it assumes a schedule's role: the ARN of the
+  # schedule's group (the schedule is in the account's default group).
+  schedule_group_arn = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.region}:${local.account_id}:schedule-group/default"
 }
 
 ################################################################################
@@ -54,33 +61,8 @@ resource "aws_sqs_queue" "dead_letter" {
 # Lambda function
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "function" {
-  name              = local.function_log_group
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-
-  tags = var.tags
-
-  lifecycle {
-    # checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (default 30 days), kept short for cost; set 365 or more where required.
-  }
-}
-
-data "aws_iam_policy_document" "function_assume_role" {
-  statement {
-    sid     = "LambdaAssumeRole"
-    effect  = "Allow"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
-# Only: list and read the raw prefix, put under the enriched prefix, write its own log group,
-# send failed runs to the dead-letter queue (plus the KMS key, if any).
+# Only: list and read the raw prefix, put under the enriched prefix, send failed runs to the
+# dead-letter queue (plus the KMS key, if any). The function module adds its own log group.
 data "aws_iam_policy_document" "function" {
   statement {
     sid       = "ListRawUpdates"
@@ -110,13 +92,6 @@ data "aws_iam_policy_document" "function" {
   }
 
   statement {
-    sid       = "WriteOwnLogs"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
-  }
-
-  statement {
     sid       = "SendFailedRuns"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
@@ -135,71 +110,37 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-resource "aws_iam_role" "function" {
-  name               = "${var.name}-role"
-  description        = "Execution role of the ${var.name} Lambda function"
-  assume_role_policy = data.aws_iam_policy_document.function_assume_role.json
+module "function" {
+  source = "../function"
 
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "function" {
-  name   = "${var.name}-access"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
-}
-
-resource "aws_lambda_function" "this" {
-  function_name = var.name
-  description   = "Turns a day of raw Telegram updates into one Parquet file"
-  role          = aws_iam_role.function.arn
-
-  filename         = var.package_path
-  source_code_hash = filebase64sha256(var.package_path)
-  handler          = "functions.etl.handler.lambda_handler"
-  runtime          = "python3.13"
-  architectures    = [var.architecture]
-  layers           = [aws_lambda_layer_version.pyarrow.arn]
-  memory_size      = var.memory_size
-  timeout          = var.timeout
-  kms_key_arn      = var.kms_key_arn
-
+  name                           = var.name
+  description                    = "Turns a day of raw Telegram updates into one Parquet file"
+  package_path                   = var.package_path
+  handler                        = "functions.etl.handler.lambda_handler"
+  architecture                   = var.architecture
+  layers                         = [aws_lambda_layer_version.pyarrow.arn]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
+  policy_json                    = data.aws_iam_policy_document.function.json
+  permissions_boundary_arn       = var.permissions_boundary_arn
+  log_retention_days             = var.log_retention_days
+  kms_key_arn                    = var.kms_key_arn
+  tags                           = var.tags
 
-  environment {
-    variables = {
-      RAW_BUCKET      = var.raw_bucket_name
-      ENRICHED_BUCKET = var.enriched_bucket_name
-      TIMEZONE        = var.timezone
-      RAW_PREFIX      = var.raw_prefix
-      ENRICHED_PREFIX = var.enriched_prefix
-      MAX_WORKERS     = tostring(var.max_workers)
-    }
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function.name
-  }
-
-  tags = var.tags
-
-  depends_on = [
-    aws_cloudwatch_log_group.function,
-    aws_iam_role_policy.function,
-  ]
-
-  lifecycle {
-    # checkov:skip=CKV_AWS_116:Failed runs already reach the SQS queue through the on-failure destination below (AWS's successor to a DLQ, with the error); a DLQ too would record each failure twice.
-    # checkov:skip=CKV_AWS_117:Outside a VPC on purpose: the function only calls S3 over TLS with IAM auth; a VPC would need endpoints or NAT.
-    # checkov:skip=CKV_AWS_272:Code signing is not configured; packages are built and deployed by this project's own pipeline.
-    # checkov:skip=CKV_AWS_50:X-Ray tracing is not configured; each run logs its days, row counts and skipped objects.
+  environment_variables = {
+    RAW_BUCKET      = var.raw_bucket_name
+    ENRICHED_BUCKET = var.enriched_bucket_name
+    TIMEZONE        = var.timezone
+    RAW_PREFIX      = var.raw_prefix
+    ENRICHED_PREFIX = var.enriched_prefix
+    MAX_WORKERS     = tostring(var.max_workers)
   }
 }
 
 # Asynchronous runs: Lambda retries, then records the failure in the dead-letter queue.
 resource "aws_lambda_function_event_invoke_config" "this" {
-  function_name                = aws_lambda_function.this.function_name
+  function_name                = module.function.function_name
   maximum_retry_attempts       = var.maximum_retry_attempts
   maximum_event_age_in_seconds = var.maximum_event_age_in_seconds
 
@@ -214,6 +155,8 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 # Daily schedule
 ################################################################################
 
+# Trusted by EventBridge Scheduler of this account (aws:SourceAccount), for schedules of the group the
+# daily schedule is in (aws:SourceArn): no other account's, or other group's, schedule can borrow the role.
 data "aws_iam_policy_document" "scheduler_assume_role" {
   statement {
     sid     = "SchedulerAssumeRole"
@@ -230,6 +173,12 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
       variable = "aws:SourceAccount"
       values   = [local.account_id]
     }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.schedule_group_arn]
+    }
   }
 }
 
@@ -239,7 +188,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "InvokeEtl"
     effect    = "Allow"
     actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.this.arn, "${aws_lambda_function.this.arn}:*"]
+    resources = [module.function.function_arn, "${module.function.function_arn}:*"]
   }
 
   statement {
@@ -262,9 +211,10 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name               = "${var.name}-scheduler"
-  description        = "Role EventBridge Scheduler uses to start the ${var.name} function"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
+  name                 = "${var.name}-scheduler"
+  description          = "Role EventBridge Scheduler uses to start the ${var.name} function"
+  assume_role_policy   = data.aws_iam_policy_document.scheduler_assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -277,7 +227,7 @@ resource "aws_iam_role_policy" "scheduler" {
 
 # An event without dates: the function processes yesterday in var.timezone.
 resource "aws_scheduler_schedule" "daily" {
-  name                         = "${var.name}-daily"
+  name                         = local.schedule_name
   description                  = "Daily run of ${var.name}: yesterday's updates to Parquet"
   schedule_expression          = var.schedule_expression
   schedule_expression_timezone = var.timezone
@@ -289,7 +239,7 @@ resource "aws_scheduler_schedule" "daily" {
   }
 
   target {
-    arn      = aws_lambda_function.this.arn
+    arn      = module.function.function_arn
     role_arn = aws_iam_role.scheduler.arn
     input    = jsonencode({ source = "telegram-datalake.schedule" })
 
@@ -304,4 +254,25 @@ resource "aws_scheduler_schedule" "daily" {
   }
 
   depends_on = [aws_iam_role_policy.scheduler]
+}
+
+# The function's resources moved into modules/function: the same objects, not new ones.
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.function.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_iam_role.function
+  to   = module.function.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.function
+  to   = module.function.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_lambda_function.this
+  to   = module.function.aws_lambda_function.this
 }

@@ -1,16 +1,16 @@
 output "function_name" {
   description = "Name of the ETL Lambda function."
-  value       = aws_lambda_function.this.function_name
+  value       = module.function.function_name
 }
 
 output "function_arn" {
   description = "ARN of the ETL Lambda function."
-  value       = aws_lambda_function.this.arn
+  value       = module.function.function_arn
 }
 
 output "role_arn" {
   description = "ARN of the ETL function's execution role."
-  value       = aws_iam_role.function.arn
+  value       = module.function.role_arn
 }
 
 output "layer_version_arn" {
@@ -45,5 +45,5 @@ output "dead_letter_queue_name" {
 
 output "log_group_name" {
   description = "Name of the function's CloudWatch log group."
-  value       = aws_cloudwatch_log_group.function.name
+  value       = module.function.log_group_name
 }

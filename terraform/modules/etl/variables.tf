@@ -72,13 +72,24 @@ variable "timeout" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Concurrency reserved for (and capping) the function: 1 keeps runs of the same day from overlapping. -1: unreserved, for accounts whose concurrency quota is still 10 (AWS keeps 10 unreserved)."
+  description = "Concurrency reserved for (and capping) the function; 1 keeps runs from overlapping (overlapping runs of a day write the same bytes, so they are harmless). null: unreserved, the only value a new account accepts (AWS keeps 10 executions unreserved, and a new account's quota is often 10)."
   type        = number
-  default     = 1
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrent_executions == -1 || (var.reserved_concurrent_executions >= 1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions)
-    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number of 1 or more."
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions, false)
+    error_message = "reserved_concurrent_executions must be null (unreserved) or a whole number of 1 or more."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy set as the permissions boundary of the function's and the scheduler's roles."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM managed policy ARN (arn:aws:iam::<account>:policy/...)."
   }
 }
 

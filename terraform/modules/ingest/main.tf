@@ -1,50 +1,32 @@
 # The webhook: API Gateway HTTP API (POST /webhook) -> ingest Lambda -> raw bucket.
-# Telegram authenticates with the secret token header, which the function checks.
+# Telegram authenticates with the secret token header, which the function checks against the secret
+# in Secrets Manager. Terraform creates the secret's container only: the value is written by
+# `telegram-datalake webhook set` (or `rotate-secret`), so it is never in the state, the plan, an
+# output or the function's environment, and a role that may only refresh the deployment cannot read it.
 
-locals {
-  webhook_secret_token = var.webhook_secret_token != null ? var.webhook_secret_token : random_password.webhook_secret_token[0].result
-  function_log_group   = "/aws/lambda/${var.name}"
-}
+################################################################################
+# Webhook secret
+################################################################################
 
-# Telegram allows only A-Z, a-z, 0-9, '_' and '-' in a secret token, up to 256 characters.
-resource "random_password" "webhook_secret_token" {
-  count = var.webhook_secret_token == null ? 1 : 0
+resource "aws_secretsmanager_secret" "webhook" {
+  name                    = "${var.name}-webhook-secret"
+  description             = "Secret token Telegram sends with each update to ${var.name} (X-Telegram-Bot-Api-Secret-Token); written by telegram-datalake webhook set / rotate-secret"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.webhook_secret_recovery_window_days
 
-  length           = 64
-  special          = true
-  override_special = "_-"
+  tags = var.tags
+
+  lifecycle {
+    # checkov:skip=CKV2_AWS_57:Rotation must also tell Telegram the new token (setWebhook, with the bot token), so it is `telegram-datalake webhook rotate-secret`, not a rotation Lambda.
+    # checkov:skip=CKV_AWS_149:Encrypted with the AWS managed key by default; kms_key_arn switches to a customer managed key.
+  }
 }
 
 ################################################################################
 # Lambda function
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "function" {
-  name              = local.function_log_group
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-
-  tags = var.tags
-
-  lifecycle {
-    # checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (default 30 days), kept short for cost; set 365 or more where required.
-  }
-}
-
-data "aws_iam_policy_document" "assume_role" {
-  statement {
-    sid     = "LambdaAssumeRole"
-    effect  = "Allow"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
-# Only: put objects under the raw prefix, and write to its own log group (plus the KMS key, if any).
+# Only: put objects under the raw prefix and read the webhook secret (plus the KMS key, if any).
 data "aws_iam_policy_document" "function" {
   statement {
     sid       = "PutRawUpdates"
@@ -54,80 +36,47 @@ data "aws_iam_policy_document" "function" {
   }
 
   statement {
-    sid       = "WriteOwnLogs"
+    sid       = "ReadWebhookSecret"
     effect    = "Allow"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.webhook.arn]
   }
 
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
     content {
-      sid       = "EncryptRawUpdates"
+      sid       = "UseDataKey"
       effect    = "Allow"
-      actions   = ["kms:GenerateDataKey"]
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
     }
   }
 }
 
-resource "aws_iam_role" "function" {
-  name               = "${var.name}-role"
-  description        = "Execution role of the ${var.name} Lambda function"
-  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+module "function" {
+  source = "../function"
 
-  tags = var.tags
-}
+  name                     = var.name
+  description              = "Stores each Telegram webhook update of an allowed chat as JSON in S3"
+  package_path             = var.package_path
+  handler                  = "functions.ingest.handler.lambda_handler"
+  architecture             = var.architecture
+  memory_size              = var.memory_size
+  timeout                  = var.timeout
+  policy_json              = data.aws_iam_policy_document.function.json
+  permissions_boundary_arn = var.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  tags                     = var.tags
 
-resource "aws_iam_role_policy" "function" {
-  name   = "${var.name}-access"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
-}
-
-resource "aws_lambda_function" "this" {
-  function_name = var.name
-  description   = "Stores each Telegram webhook update of an allowed chat as JSON in S3"
-  role          = aws_iam_role.function.arn
-
-  filename         = var.package_path
-  source_code_hash = filebase64sha256(var.package_path)
-  handler          = "functions.ingest.handler.lambda_handler"
-  runtime          = "python3.13"
-  architectures    = [var.architecture]
-  memory_size      = var.memory_size
-  timeout          = var.timeout
-  kms_key_arn      = var.kms_key_arn
-
-  environment {
-    variables = {
-      RAW_BUCKET           = var.raw_bucket_name
-      WEBHOOK_SECRET_TOKEN = local.webhook_secret_token
-      ALLOWED_CHAT_IDS     = join(",", var.allowed_chat_ids)
-      TIMEZONE             = var.timezone
-      RAW_PREFIX           = var.raw_prefix
-    }
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function.name
-  }
-
-  tags = var.tags
-
-  depends_on = [
-    aws_cloudwatch_log_group.function,
-    aws_iam_role_policy.function,
-  ]
-
-  lifecycle {
-    # checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway, so a DLQ never receives anything; Telegram re-delivers failed updates.
-    # checkov:skip=CKV_AWS_115:No reserved concurrency: a new account's quota (10) leaves none to reserve; the API's throttling bounds concurrency.
-    # checkov:skip=CKV_AWS_117:Outside a VPC on purpose: the function only calls S3 over TLS with IAM auth; a VPC would need endpoints or NAT.
-    # checkov:skip=CKV_AWS_272:Code signing is not configured; packages are built and deployed by this project's own pipeline.
-    # checkov:skip=CKV_AWS_50:X-Ray tracing is not configured; each invocation logs one JSON line with its outcome and duration.
+  environment_variables = {
+    RAW_BUCKET                     = var.raw_bucket_name
+    RAW_PREFIX                     = var.raw_prefix
+    ALLOWED_CHAT_IDS               = join(",", var.allowed_chat_ids)
+    TIMEZONE                       = var.timezone
+    WEBHOOK_SECRET_ARN             = aws_secretsmanager_secret.webhook.arn
+    WEBHOOK_SECRET_OVERLAP_SECONDS = tostring(var.webhook_secret_rotation_overlap_seconds)
   }
 }
 
@@ -148,7 +97,7 @@ resource "aws_apigatewayv2_integration" "function" {
   description            = "The ${var.name} Lambda function"
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.this.invoke_arn
+  integration_uri        = module.function.invoke_arn
   payload_format_version = "2.0"
 }
 
@@ -204,7 +153,28 @@ resource "aws_apigatewayv2_stage" "default" {
 resource "aws_lambda_permission" "api" {
   statement_id  = "AllowInvokeFromWebhookRoute"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
+  function_name = module.function.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/POST/webhook"
+}
+
+# The function's resources moved into modules/function: the same objects, not new ones.
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.function.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_iam_role.function
+  to   = module.function.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.function
+  to   = module.function.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_lambda_function.this
+  to   = module.function.aws_lambda_function.this
 }

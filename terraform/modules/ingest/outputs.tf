@@ -3,25 +3,29 @@ output "webhook_url" {
   value       = "${aws_apigatewayv2_stage.default.invoke_url}webhook"
 }
 
-output "webhook_secret_token" {
-  description = "Secret token to give Telegram's setWebhook as secret_token (the given one, or the generated one)."
-  value       = local.webhook_secret_token
-  sensitive   = true
+output "webhook_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the webhook's secret token (the token itself is never a Terraform value)."
+  value       = aws_secretsmanager_secret.webhook.arn
+}
+
+output "webhook_secret_name" {
+  description = "Name of the Secrets Manager secret holding the webhook's secret token."
+  value       = aws_secretsmanager_secret.webhook.name
 }
 
 output "function_name" {
   description = "Name of the ingest Lambda function."
-  value       = aws_lambda_function.this.function_name
+  value       = module.function.function_name
 }
 
 output "function_arn" {
   description = "ARN of the ingest Lambda function."
-  value       = aws_lambda_function.this.arn
+  value       = module.function.function_arn
 }
 
 output "role_arn" {
   description = "ARN of the ingest function's execution role."
-  value       = aws_iam_role.function.arn
+  value       = module.function.role_arn
 }
 
 output "api_id" {
@@ -36,7 +40,7 @@ output "api_stage_name" {
 
 output "function_log_group_name" {
   description = "Name of the function's CloudWatch log group."
-  value       = aws_cloudwatch_log_group.function.name
+  value       = module.function.log_group_name
 }
 
 output "access_log_group_name" {

@@ -111,15 +111,36 @@ variable "allowed_chat_ids" {
   }
 }
 
-variable "webhook_secret_token" {
-  description = "Secret token Telegram sends in the X-Telegram-Bot-Api-Secret-Token header (WEBHOOK_SECRET_TOKEN). null: a random 64-character token is generated and kept in the Terraform state."
-  type        = string
-  default     = null
-  sensitive   = true
+variable "webhook_secret_rotation_overlap_seconds" {
+  description = "After `telegram-datalake webhook rotate-secret`, how long the function still accepts the previous secret token (WEBHOOK_SECRET_OVERLAP_SECONDS), so that no delivery already under way with it is refused."
+  type        = number
+  default     = 300
 
   validation {
-    condition     = var.webhook_secret_token == null ? true : can(regex("^[A-Za-z0-9_-]{1,256}$", var.webhook_secret_token))
-    error_message = "webhook_secret_token must be 1 to 256 characters, each A-Z, a-z, 0-9, '_' or '-' (Telegram's rule)."
+    condition     = var.webhook_secret_rotation_overlap_seconds >= 0 && var.webhook_secret_rotation_overlap_seconds <= 86400 && floor(var.webhook_secret_rotation_overlap_seconds) == var.webhook_secret_rotation_overlap_seconds
+    error_message = "webhook_secret_rotation_overlap_seconds must be a whole number of seconds from 0 to 86400."
+  }
+}
+
+variable "webhook_secret_recovery_window_days" {
+  description = "Days Secrets Manager keeps the webhook secret after `terraform destroy` before deleting it (7 to 30), or 0 to delete it at once, so that a destroy and a new apply can reuse the name. The token is easy to replace: `telegram-datalake webhook set` writes a new one."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.webhook_secret_recovery_window_days == 0 || (var.webhook_secret_recovery_window_days >= 7 && var.webhook_secret_recovery_window_days <= 30 && floor(var.webhook_secret_recovery_window_days) == var.webhook_secret_recovery_window_days)
+    error_message = "webhook_secret_recovery_window_days must be 0 or a whole number from 7 to 30."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy set as the permissions boundary of the function's role."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM managed policy ARN (arn:aws:iam::<account>:policy/...)."
   }
 }
 
@@ -135,7 +156,7 @@ variable "log_retention_days" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of a customer managed KMS key for the function's environment variables, its log groups and SSE-KMS writes to the raw bucket. null: AWS managed encryption. The key policy must allow CloudWatch Logs (logs.<region>.amazonaws.com)."
+  description = "ARN of a customer managed KMS key for the function's environment variables, its log groups, the webhook secret and SSE-KMS writes to the raw bucket. null: AWS managed encryption. The key policy must allow CloudWatch Logs (logs.<region>.amazonaws.com)."
   type        = string
   default     = null
 

@@ -1,10 +1,14 @@
 # Alarms on what can go wrong unnoticed: a failing or crashing function, a failed daily run left in
-# the dead-letter queue, and the webhook answering 5xx (Telegram then retries and eventually drops).
+# the dead-letter queue, the webhook answering 5xx (Telegram then retries and eventually drops) or 4xx
+# (a wrong or rotated secret refuses every update), and no update stored for hours (the bot removed
+# from the group, the webhook deleted).
 
 locals {
   create_topic  = var.alarm_email != null || var.create_sns_topic
   alarm_actions = concat(aws_sns_topic.alarms[*].arn, var.alarm_actions)
 
+  # Every alarm: one datapoint of period_seconds at or above its threshold fires it, and missing data is
+  # fine, except for no_updates_stored, whose missing data (no update at all) is the very thing it watches.
   alarms = {
     etl_errors = {
       description = "The daily ETL run failed (Lambda retries it; a run that keeps failing ends up in the dead-letter queue)."
@@ -28,12 +32,47 @@ locals {
       dimensions  = { FunctionName = var.ingest_function_name }
     }
     api_5xx = {
-      description = "The webhook answered 5xx (S3 unavailable, function misconfigured or failing): Telegram retries, then drops updates."
+      description = "The webhook answered 5xx (S3 or the secret unavailable, function misconfigured or failing): Telegram retries, then drops updates."
       namespace   = "AWS/ApiGateway"
       metric_name = "5xx"
       statistic   = "Sum"
       dimensions  = { ApiId = var.api_id, Stage = var.api_stage_name }
     }
+    api_4xx = {
+      description = "The webhook refused requests (4xx): a wrong or rotated secret token (401), throttling (429) or malformed calls. Telegram keeps retrying what it sent and drops it after a while: check `telegram-datalake webhook info`."
+      namespace   = "AWS/ApiGateway"
+      metric_name = "4xx"
+      statistic   = "Sum"
+      dimensions  = { ApiId = var.api_id, Stage = var.api_stage_name }
+      threshold   = var.api_4xx_threshold
+    }
+    no_updates_stored = {
+      description = "No update was stored for ${var.no_update_alarm_hours} hours: the bot may have been removed from the group, the webhook deleted or pointed elsewhere, or every delivery refused. Check `telegram-datalake webhook info`."
+      namespace   = aws_cloudwatch_log_metric_filter.updates_stored.metric_transformation[0].namespace
+      metric_name = aws_cloudwatch_log_metric_filter.updates_stored.metric_transformation[0].name
+      statistic   = "Sum"
+      dimensions  = {}
+      period      = 3600
+      evaluations = var.no_update_alarm_hours
+      threshold   = 1
+      comparison  = "LessThanThreshold"
+      missing     = "breaching"
+    }
+  }
+}
+
+# One count per update the ingest function stored, from its one JSON log line per request.
+resource "aws_cloudwatch_log_metric_filter" "updates_stored" {
+  name           = "${var.name_prefix}-updates-stored"
+  log_group_name = var.ingest_log_group_name
+  pattern        = "{ $.outcome = \"stored\" }"
+
+  metric_transformation {
+    name          = "UpdatesStored"
+    namespace     = "TelegramDatalake/${var.name_prefix}"
+    value         = "1"
+    default_value = "0"
+    unit          = "Count"
   }
 }
 
@@ -66,11 +105,11 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   metric_name         = each.value.metric_name
   statistic           = each.value.statistic
   dimensions          = each.value.dimensions
-  period              = var.period_seconds
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
+  period              = lookup(each.value, "period", var.period_seconds)
+  evaluation_periods  = lookup(each.value, "evaluations", 1)
+  threshold           = lookup(each.value, "threshold", 1)
+  comparison_operator = lookup(each.value, "comparison", "GreaterThanOrEqualToThreshold")
+  treat_missing_data  = lookup(each.value, "missing", "notBreaching")
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 

@@ -62,6 +62,16 @@ variable "etl_dead_letter_queue_name" {
   type        = string
 }
 
+variable "ingest_log_group_name" {
+  description = "Name of the ingest function's log group: its JSON line per request (outcome \"stored\") counts the stored updates."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[.\\-_/#A-Za-z0-9]{1,512}$", var.ingest_log_group_name))
+    error_message = "ingest_log_group_name must be a CloudWatch Logs log group name."
+  }
+}
+
 variable "api_id" {
   description = "Id of the webhook's HTTP API (alarm on its 5xx responses)."
   type        = string
@@ -88,4 +98,26 @@ variable "tags" {
   description = "Tags added to every resource of the module (on top of the provider's default_tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "api_4xx_threshold" {
+  description = "4xx answers of the webhook within period_seconds that fire the api_4xx alarm. A wrong or rotated secret token refuses every update with 401, and Telegram retries each one, so a handful in five minutes is already a sign."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.api_4xx_threshold >= 1 && floor(var.api_4xx_threshold) == var.api_4xx_threshold
+    error_message = "api_4xx_threshold must be a whole number, 1 or more."
+  }
+}
+
+variable "no_update_alarm_hours" {
+  description = "Hours without a single stored update after which the no_updates_stored alarm fires (1 to 168, CloudWatch's 7-day limit). Set it above the longest quiet spell your group has."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.no_update_alarm_hours >= 1 && var.no_update_alarm_hours <= 168 && floor(var.no_update_alarm_hours) == var.no_update_alarm_hours
+    error_message = "no_update_alarm_hours must be a whole number of hours from 1 to 168."
+  }
 }

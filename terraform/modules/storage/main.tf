@@ -109,9 +109,11 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
-# Every bucket aborts incomplete multipart uploads and expires noncurrent versions (and, where
-# current objects never expire, the delete markers left without versions); raw moves to a cheaper
-# class; Athena results expire.
+# Every bucket aborts incomplete multipart uploads, expires noncurrent versions and removes the
+# delete markers left without versions; raw moves to a cheaper class; Athena results expire.
+# S3 refuses expired_object_delete_marker in the same rule as an expiration after a number of days,
+# so the Athena results' own expiration, which leaves a delete marker per expired result, is the
+# separate "expire-objects" rule; the markers then go with "expire-noncurrent-versions".
 # Rules on noncurrent versions need versioning in place first, hence depends_on.
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   for_each = local.buckets
@@ -139,12 +141,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       noncurrent_days = each.value.noncurrent_days
     }
 
-    dynamic "expiration" {
-      for_each = each.value.expiration_days == null ? [true] : []
-
-      content {
-        expired_object_delete_marker = true
-      }
+    expiration {
+      expired_object_delete_marker = true
     }
   }
 
