@@ -33,7 +33,8 @@ def measure(count: int) -> dict[str, Any]:
     day = synthetic_day(count)
     previous_day = (date.fromisoformat(DAY) - timedelta(days=1)).isoformat()
     with moto_s3(ENVIRONMENT, (RAW_BUCKET, ENRICHED_BUCKET)):
-        client = s3_client(load_settings().max_workers)  # the very client the handler will use
+        settings = load_settings()
+        client = s3_client(settings.call_limits, settings.max_workers)  # the very client the handler will use
         for body in day.bodies:
             update_id = json.loads(body)["update_id"]
             partition = previous_day if update_id in day.earlier_update_ids else DAY

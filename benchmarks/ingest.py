@@ -22,6 +22,7 @@ from benchmarks.moto_env import S3CallTimer, moto_s3
 from benchmarks.report import Result
 from benchmarks.synthetic import DAY_START, synthetic_day
 from functions.common.s3client import s3_client
+from functions.ingest.config import load_settings
 from functions.ingest.handler import lambda_handler
 from telegram_datalake.demo.sample_chat import CHANNEL, GROUP, OTHER_GROUP
 from telegram_datalake.local.events import api_gateway_event
@@ -58,7 +59,7 @@ def measure(invocations: int = INVOCATIONS) -> dict[str, Any]:
         secrets.put_secret_value(SecretId=secrets.create_secret(Name=SECRET_NAME)["ARN"], SecretString=SECRET)
         for event in events[:WARM_UP]:
             lambda_handler(event, None)
-        timer = S3CallTimer(s3_client())
+        timer = S3CallTimer(s3_client(load_settings().call_limits.storage))  # the handler's client
         started = time.perf_counter()
         for event in events[WARM_UP:]:
             call_started = time.perf_counter()

@@ -137,13 +137,20 @@ class TelegramBotApi:
         *,
         sleep: Callable[[float], None] = time.sleep,
         max_retry_after: int = MAX_RETRY_AFTER,
+        request_timeout: float | None = None,
+        long_poll_margin: float = LONG_POLL_MARGIN,
     ) -> None:
+        """``request_timeout`` (default REQUEST_TIMEOUT, read now) bounds the connect and each read of a call;
+        getUpdates waits its long-poll ``timeout`` plus ``long_poll_margin`` instead.
+        """
         if not _TOKEN_PATTERN.fullmatch(token):
             raise MissingTokenError(f"{TOKEN_ENV} does not look like a bot token (<digits>:<letters, digits, _ and ->)")
         self.__token = token
         self.api_url = api_url.rstrip("/")
         self._sleep = sleep
         self._max_retry_after = max_retry_after
+        self.request_timeout = REQUEST_TIMEOUT if request_timeout is None else request_timeout
+        self.long_poll_margin = long_poll_margin
 
     @classmethod
     def from_environment(cls, api_url: str | None = None, environ: Mapping[str, str] = os.environ) -> TelegramBotApi:
@@ -196,8 +203,12 @@ class TelegramBotApi:
         timeout: int = 0,
         allowed_updates: Sequence[str] | None = None,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Updates from ``offset`` on (which confirms every earlier one), waiting up to ``timeout`` seconds."""
+    ) -> list[Any]:
+        """Updates from ``offset`` on (which confirms every earlier one), waiting up to ``timeout`` seconds.
+
+        Each entry is returned as Telegram sent it, objects or not: the caller decides what to do with one
+        that is not an update, so that it cannot hide the updates around it.
+        """
         parameters: dict[str, Any] = {"timeout": timeout}
         if offset is not None:
             parameters["offset"] = offset
@@ -205,18 +216,21 @@ class TelegramBotApi:
             parameters["limit"] = limit
         if allowed_updates is not None:
             parameters["allowed_updates"] = list(allowed_updates)
-        result = self.call("getUpdates", parameters, timeout=timeout + LONG_POLL_MARGIN)
-        if not isinstance(result, list) or not all(isinstance(update, dict) for update in result):
+        result = self.call("getUpdates", parameters, timeout=timeout + self.long_poll_margin)
+        if not isinstance(result, list):
             raise TelegramApiError("getUpdates", "the result is not a list of updates")
         return result
 
     # The transport.
 
-    def call(self, method: str, parameters: Mapping[str, Any], timeout: float = REQUEST_TIMEOUT) -> Any:
-        """POST ``parameters`` as JSON and return ``result``; waits out short 429s, raises TelegramApiError."""
+    def call(self, method: str, parameters: Mapping[str, Any], timeout: float | None = None) -> Any:
+        """POST ``parameters`` as JSON and return ``result``; waits out short 429s, raises TelegramApiError.
+
+        At most MAX_RATE_LIMIT_RETRIES + 1 attempts, each bounded by ``timeout`` (default: the request timeout).
+        """
         for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
             try:
-                return self._call_once(method, parameters, timeout)
+                return self._call_once(method, parameters, self.request_timeout if timeout is None else timeout)
             except TelegramApiError as error:
                 wait = error.retry_after
                 if (
@@ -260,6 +274,8 @@ class TelegramBotApi:
     def _result(self, method: str, status: int, body: bytes) -> Any:
         try:
             answer = json.loads(body)
+        except RecursionError:
+            raise TelegramApiError(method, "the answer is not JSON (nested too deeply)") from None
         except ValueError:
             answer = None
         if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):

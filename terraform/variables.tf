@@ -263,13 +263,13 @@ variable "etl_memory_size" {
 }
 
 variable "etl_timeout" {
-  description = "Timeout of the ETL function in seconds."
+  description = "Timeout of the ETL function in seconds (10 to 900). Every S3 call is bounded to end within a quarter of it (at most 120 s), and no call starts that might end after it: the run then fails naming the day it stopped at."
   type        = number
   default     = 900
 
   validation {
-    condition     = var.etl_timeout >= 1 && var.etl_timeout <= 900 && floor(var.etl_timeout) == var.etl_timeout
-    error_message = "etl_timeout must be a whole number of seconds from 1 to 900."
+    condition     = var.etl_timeout >= 10 && var.etl_timeout <= 900 && floor(var.etl_timeout) == var.etl_timeout
+    error_message = "etl_timeout must be a whole number of seconds from 10 (the least that leaves time for an S3 call) to 900."
   }
 }
 

@@ -15,8 +15,10 @@ import pytest
 from moto import mock_aws
 
 from functions.common.s3client import s3_client
+from functions.ingest.budget import DEFAULT_TIMEOUT_SECONDS, ingest_call_limits
 from functions.ingest.handler import handle as ingest_handle
 from functions.ingest.secret import secrets_client, stored_secret
+from tests.fake_bot_api import TOKEN, FakeBotApi, running_fake_bot_api
 from tests.log_leaks import (
     LeakWatch,
     SentTexts,
@@ -143,12 +145,24 @@ def s3(boto3_session: boto3.Session) -> Iterator[S3Client]:
     clear_function_clients()
     with mock_aws():
         boto3.DEFAULT_SESSION = boto3_session  # mock_aws resets it; the functions create clients from it
-        client = s3_client()
+        client = s3_client(ingest_call_limits(DEFAULT_TIMEOUT_SECONDS).storage)  # the ingest handler's
         client.create_bucket(Bucket=RAW_BUCKET)
         client.create_bucket(Bucket=ENRICHED_BUCKET)
         create_webhook_secret(boto3_session)
         yield client
     clear_function_clients()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
+    """The fake Bot API, the bot token and its URL in the environment, and no deployment settings there."""
+    with running_fake_bot_api() as server:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_URL", server.url)
+        for name in ("RAW_BUCKET", "ALLOWED_CHAT_IDS", "WEBHOOK_SECRET_ARN", "TIMEZONE"):
+            monkeypatch.delenv(name, raising=False)
+        yield server
+        server.check()
 
 
 @pytest.fixture

@@ -18,10 +18,11 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, serving_in_background
+from telegram_datalake.local.serving import LOOPBACK, TrackedConnectionsMixin, content_length, serving_in_background
 
 # Connection-level headers: they describe one hop, never forwarded (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -151,7 +152,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         query = tuple(parse_qsl(parts.query, keep_blank_values=True))
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError as error:  # malformed framing: answered like any HTTP server, not forwarded
+            self.send_error(HTTPStatus.BAD_REQUEST, str(error))
+            return
         fault, number = self.server.proxy.decide(self.command, path, query)
         if fault is not None:
             document = fault.error_document(number)
@@ -168,7 +173,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_one  # noqa: N815 - http.server's names
 
     def _read_body(self) -> bytes:
+        """The body, chunked or of its ``Content-Length``; ValueError when the framing is malformed."""
+        length = content_length(self.headers)
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            if length is not None:
+                raise ValueError("Content-Length and Transfer-Encoding together")
             chunks: list[bytes] = []
             while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
                 chunks.append(self.rfile.read(size))
@@ -176,7 +185,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
                 pass
             return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return self.rfile.read(length or 0)
 
     def _forward(self, body: bytes) -> None:
         proxy = self.server.proxy

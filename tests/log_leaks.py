@@ -57,7 +57,7 @@ VOCABULARY = " | ".join(
     (
         # fields
         "timestamp level logger message status_code outcome reason update_id update_type chat_id key duration_ms",
-        "date objects_read rows_written skipped duplicates updates_without_row output_key bytes_written",
+        "date objects_read rows_written skipped duplicates updates_without_row output_key bytes_written removed_key",
         # levels, loggers, outcomes, messages
         "DEBUG INFO WARNING ERROR CRITICAL telegram_pipeline.ingest telegram_pipeline.etl",
         "stored ignored rejected error misconfigured day processed skipped raw object",
@@ -70,6 +70,7 @@ VOCABULARY = " | ".join(
         "body is not UTF-8 text",
         "body is not JSON",
         "body is not a JSON object",
+        "event is not an API Gateway HTTP API request",
         "update_id is missing or not a non-negative integer",
         "update carries no chat",
         "chat not allowed",

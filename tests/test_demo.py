@@ -9,17 +9,12 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -40,13 +35,13 @@ from telegram_datalake.demo.sample_chat import (
 )
 from telegram_datalake.local.stack import LocalStack, local_stack
 from telegram_datalake.saved_queries import list_queries
+from tests.cli_support import serve_process
 
 TIMEZONE = "America/Sao_Paulo"
 # The seeded week: requests by outcome, and rows per day, oldest day first.
 SENT, STORED, IGNORED, REJECTED = 260, 256, 2, 2
 RAW_OBJECTS = 255  # one update was delivered twice
 ROWS_PER_DAY = [31, 40, 37, 38, 36, 39, 31]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def yesterday() -> date:
@@ -304,27 +299,13 @@ def test_cli_serve_reports_a_taken_port(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_cli_serve_runs_until_sigterm() -> None:
     """The real command in a process: it prints a working curl example, then stops cleanly on SIGTERM."""
-    process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-m", "telegram_datalake.cli", "serve", "--allowed-chat-ids", str(GROUP["id"])],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed = ""
-        for line in process.stdout:
-            printed += line
-            if line.startswith("It answers"):
-                break
-        url = re.search(r"curl -sS -X POST (\S+)", printed)
-        secret = re.search(r"X-Telegram-Bot-Api-Secret-Token: ([A-Za-z0-9_-]+)'", printed)
-        data = re.search(r"--data '(.+)'$", printed, flags=re.MULTILINE)
-        assert url, printed
-        assert secret, printed
-        assert data, printed
+    with serve_process("--allowed-chat-ids", str(GROUP["id"])) as served:
+        url = re.search(r"curl -sS -X POST (\S+)", served.printed)
+        secret = re.search(r"X-Telegram-Bot-Api-Secret-Token: ([A-Za-z0-9_-]+)'", served.printed)
+        data = re.search(r"--data '(.+)'$", served.printed, flags=re.MULTILINE)
+        assert url, served.printed
+        assert secret, served.printed
+        assert data, served.printed
         assert str(GROUP["id"]) in data[1]
 
         parts = urlsplit(url[1])
@@ -335,13 +316,6 @@ def test_cli_serve_runs_until_sigterm() -> None:
         response = connection.getresponse()
         assert (response.status, json.loads(response.read())) == (200, {"status": "stored"})
         connection.close()
-
-        process.send_signal(signal.SIGTERM)
-        rest, errors = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, errors
-    assert '"outcome": "stored"' in rest  # the function's log line, as in CloudWatch
-    assert rest.rstrip().endswith("Local stack stopped.")
+    assert served.process.returncode == 0, served.errors
+    assert '"outcome": "stored"' in served.rest  # the function's log line, as in CloudWatch
+    assert served.rest.rstrip().endswith("Local stack stopped.")

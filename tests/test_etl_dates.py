@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 
-from functions.etl.dates import MAX_RANGE_DAYS, days_to_process
+from functions.etl.dates import MAX_RANGE_DAYS, SCHEDULE_EVENT, EventError, days_to_process
+from tests.hcl import MODULES_DIR, labelled_blocks, load_module
 
 TODAY = date(2024, 3, 1)
 
-# What EventBridge sends a Lambda target for a schedule rule: no date anywhere.
-SCHEDULED_EVENT = {
+# What an EventBridge *rule* sends a Lambda target: not how this pipeline is scheduled, so not accepted.
+EVENTBRIDGE_RULE_EVENT = {
     "version": "0",
     "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
     "detail-type": "Scheduled Event",
@@ -30,16 +32,84 @@ SCHEDULED_EVENT = {
     "event",
     [
         pytest.param({}, id="empty"),
-        pytest.param(SCHEDULED_EVENT, id="eventbridge-schedule"),
-        pytest.param({"detail": {"date": "2020-01-01"}}, id="date-only-nested"),
+        pytest.param(dict(SCHEDULE_EVENT), id="the-schedule-input"),
+    ],
+)
+def test_the_schedule_and_an_empty_event_process_yesterday(event: Any) -> None:
+    """The daily schedule sends no date: the run covers the day that has just ended."""
+    assert days_to_process(event, TODAY) == [date(2024, 2, 29)]
+
+
+def test_the_deployed_schedule_sends_the_event_the_etl_accepts() -> None:
+    """The scheduler's input and the shape the function takes for it are one contract."""
+    etl = load_module(MODULES_DIR / "etl")
+    (schedule,) = [body for kind, _, body in labelled_blocks(etl, "resource") if kind == "aws_scheduler_schedule"]
+    sent = re.fullmatch(r'\$\{jsonencode\(\{\s*source\s*=\s*"([^"]*)"\s*\}\)\}', schedule["target"][0]["input"])
+    assert sent, schedule["target"][0]["input"]
+    assert {"source": sent[1]} == SCHEDULE_EVENT == {"source": "telegram-datalake.schedule"}
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        pytest.param({"Date": "2026-01-01"}, "'Date'", id="capitalised-date"),
+        pytest.param({"day": "2026-01-01"}, "'day'", id="day"),
+        pytest.param({"dates": ["2026-01-01"]}, "'dates'", id="dates"),
+        pytest.param({"start": "2026-01-01", "end": "2026-01-02"}, "'end', 'start'", id="start-end"),
+        pytest.param({"date": "2026-01-01", "force": True}, "'date', 'force'", id="date-and-more"),
+        pytest.param(
+            {"start_date": "2026-01-01", "end_date": "2026-01-02", "date2": 1}, "'date2'", id="range-and-more"
+        ),
+        pytest.param({"detail": {"date": "2020-01-01"}}, "'detail'", id="date-only-nested"),
+        pytest.param(EVENTBRIDGE_RULE_EVENT, "'account'", id="eventbridge-rule"),
+        pytest.param({"source": "telegram-datalake.schedule", "date": "2026-01-01"}, "'date', 'source'", id="both"),
+    ],
+)
+def test_any_other_object_is_refused_naming_its_keys_and_the_expected_ones(event: Any, named: str) -> None:
+    """A misspelled manual backfill fails loudly instead of processing yesterday and reporting success."""
+    with pytest.raises(EventError, match=r"^unexpected ETL event keys ") as raised:
+        days_to_process(event, TODAY)
+    message = str(raised.value)
+    assert named in message
+    for expected in ('{"date": "YYYY-MM-DD"}', '"start_date"', '"end_date"', "{}", '"telegram-datalake.schedule"'):
+        assert expected in message
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
         pytest.param(None, id="null"),
         pytest.param([], id="array"),
         pytest.param("2020-01-01", id="bare-string"),
+        pytest.param(20200101, id="number"),
     ],
 )
-def test_event_without_dates_processes_yesterday(event: Any) -> None:
-    """The daily schedule sends no date: the run covers the day that has just ended."""
-    assert days_to_process(event, TODAY) == [date(2024, 2, 29)]
+def test_an_event_that_is_not_an_object_is_refused(event: Any) -> None:
+    with pytest.raises(EventError, match=r"^the ETL event must be a JSON object: \{\"date\"") as raised:
+        days_to_process(event, TODAY)
+    assert str(raised.value).endswith(f"got {type(event).__name__}")
+
+
+def test_a_source_other_than_the_schedule_is_refused() -> None:
+    with pytest.raises(EventError, match=r"^unknown source 'aws.events': expected one of "):
+        days_to_process({"source": "aws.events"}, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        pytest.param({"date": "0001-01-01"}, "date", id="first-day-has-no-day-before"),
+        pytest.param({"start_date": "0001-01-01", "end_date": "0001-01-03"}, "start_date", id="range-from-day-one"),
+    ],
+)
+def test_days_the_pipeline_cannot_represent_are_a_value_error(event: Any, field: str) -> None:
+    """Not an OverflowError from deep inside a day's run: the message names the field and the range."""
+    with pytest.raises(ValueError, match=rf"^{field} must be from 0001-01-02 to 9999-12-31, got '0001-01-01'$"):
+        days_to_process(event, TODAY)
+
+
+def test_the_last_representable_day_is_accepted() -> None:
+    assert days_to_process({"date": "9999-12-31"}, TODAY) == [date(9999, 12, 31)]
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,10 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from functions.common.s3client import MAX_ATTEMPTS, s3_client
+from functions.common.s3client import s3_client
 from functions.common.settings import ConfigurationError
 from functions.etl.config import load_settings
+from functions.etl.dates import SCHEDULE_EVENT
 from functions.etl.handler import lambda_handler
 from functions.etl.raw_reader import update_id_of_key
 from functions.etl.schema import TELEGRAM_SCHEMA
@@ -68,6 +69,7 @@ def summary(day: str = DAY, **counts: Any) -> dict[str, Any]:
         "updates_without_row": 0,
         "output_key": None,
         "bytes_written": 0,
+        "removed_key": None,
         **counts,
     }
 
@@ -78,7 +80,8 @@ def log_lines(out: str) -> list[dict[str, Any]]:
 
 def handler_client() -> S3Client:
     """The client the handler will use (the container-wide cached one), to inject failures into."""
-    return s3_client(load_settings().max_workers)
+    settings = load_settings()
+    return s3_client(settings.call_limits, settings.max_workers)
 
 
 def test_writes_the_day_as_one_parquet_file_with_exact_schema_and_values(
@@ -186,6 +189,47 @@ def test_day_without_rows_writes_nothing_and_succeeds(s3: S3Client, kinds: tuple
     assert enriched_keys(s3) == []
 
 
+def test_a_rebuild_without_rows_removes_the_earlier_file(s3: S3Client) -> None:
+    """The raw objects are gone (expired, deleted by an admin): the day's output is what they give, nothing."""
+    keys = [put_raw(s3, DAY, text_update(update_id)) for update_id in (1, 2)]
+    assert run({"date": DAY})[0]["rows_written"] == 2
+    for key in keys:
+        s3.delete_object(Bucket=RAW_BUCKET, Key=key)
+
+    assert run({"date": DAY}) == [summary(removed_key=OUTPUT_KEY)]
+
+    assert enriched_keys(s3) == []
+    assert run({"date": DAY}) == [summary()]  # nothing left to remove
+
+
+def test_a_message_moved_to_the_day_before_is_counted_on_one_day_only(s3: S3Client) -> None:
+    """A re-delivery first stored the day before makes the later day's copy a duplicate: its file must go."""
+    previous_day = "2023-12-31"
+    put_raw(s3, DAY, text_update(7, date=DAY_START - 30))
+    assert run({"date": DAY})[0]["rows_written"] == 1
+    put_raw(s3, previous_day, text_update(7, date=DAY_START - 30))  # e.g. restored from a backup
+
+    assert run({"date": DAY}) == [summary(objects_read=1, duplicates=1, removed_key=OUTPUT_KEY)]
+    [written] = run({"date": previous_day})
+
+    assert enriched_keys(s3) == [written["output_key"]] == [f"telegram/context_date={previous_day}/telegram.parquet"]
+    assert read_parquet(s3, written["output_key"]).column("update_id").to_pylist() == [7]
+
+
+def test_a_quiet_day_adds_no_delete_marker_and_other_files_stay(s3: S3Client) -> None:
+    """Only the day's own file is removed; a day that never had one leaves no trace in the versioned bucket."""
+    s3.put_bucket_versioning(Bucket=ENRICHED_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    neighbours = [f"telegram/context_date={DAY}/telegram.parquet.bak", f"telegram/context_date={DAY}/notes.txt"]
+    for key in neighbours:
+        s3.put_object(Bucket=ENRICHED_BUCKET, Key=key, Body=b"kept")
+
+    assert run({"date": DAY}) == [summary()]
+
+    versions = s3.list_object_versions(Bucket=ENRICHED_BUCKET)
+    assert versions.get("DeleteMarkers", []) == []
+    assert enriched_keys(s3) == sorted(neighbours)
+
+
 def test_reads_every_page_of_a_large_day(s3: S3Client) -> None:
     """S3 lists at most 1,000 keys a page: a busy day must not silently lose the rest."""
     count = 1_100
@@ -270,7 +314,7 @@ def test_persistent_s3_failure_raises_and_keeps_the_previous_file(s3: S3Client, 
     with pytest.raises(EndpointConnectionError):
         run({"date": DAY})
 
-    assert list(attempts.values()) == [MAX_ATTEMPTS]
+    assert list(attempts.values()) == [load_settings().call_limits.max_attempts] == [5]
     assert bucket_state(s3, ENRICHED_BUCKET) == previous
     assert bucket_state(s3, RAW_BUCKET) == raw_before
 
@@ -330,10 +374,7 @@ def test_missing_enriched_bucket_raises(s3: S3Client) -> None:
     "event",
     [
         pytest.param({}, id="empty"),
-        pytest.param(
-            {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}, id="rule"
-        ),
-        pytest.param(None, id="null"),
+        pytest.param(dict(SCHEDULE_EVENT), id="the-schedule-input"),
     ],
 )
 def test_scheduled_run_processes_yesterday_in_the_configured_zone(s3: S3Client, event: Any) -> None:
@@ -383,6 +424,26 @@ def test_malformed_event_date_fails_before_touching_s3(s3: S3Client) -> None:
     put_raw(s3, DAY, text_update(1))
     with pytest.raises(ValueError, match=r"^date must be a real calendar date, got '2024-02-30'$"):
         run({"date": "2024-02-30"})
+    assert enriched_keys(s3) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        pytest.param({"Date": DAY}, r"^unexpected ETL event keys 'Date': expected one of \{\"date\"", id="misspelled"),
+        pytest.param({"day": DAY}, r"^unexpected ETL event keys 'day': ", id="other-key"),
+        pytest.param(None, r"^the ETL event must be a JSON object: ", id="null"),
+        pytest.param(
+            {"date": "0001-01-01"}, r"^date must be from 0001-01-02 to 9999-12-31, got '0001-01-01'$", id="day-one"
+        ),
+    ],
+)
+def test_an_event_of_no_accepted_shape_fails_before_touching_s3(s3: S3Client, event: Any, message: str) -> None:
+    """A manual backfill with a typo must fail, not process yesterday and report success."""
+    yesterday = (datetime.now(UTC).astimezone(ZoneInfo(TIMEZONE)).date() - timedelta(days=1)).isoformat()
+    put_raw(s3, yesterday, text_update(1))
+    with pytest.raises(ValueError, match=message):
+        run(event)
     assert enriched_keys(s3) == []
 
 

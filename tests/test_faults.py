@@ -1,11 +1,12 @@
 """S3 throttling (503 SlowDown) and failures (500 InternalError) on GET, LIST and PUT: nothing is lost.
 
 The functions run unchanged against moto's S3 server through ``tests/fault_proxy.py``, an HTTP proxy that
-answers chosen requests with S3's XML error documents, so botocore's own retry logic (standard mode,
-``MAX_ATTEMPTS`` attempts in all) sees real HTTP errors. The test's own view of S3 (``direct``) goes
-straight to moto and is never faulted. Retries do not sleep their backoff: the delays are recorded.
+answers chosen requests with S3's XML error documents, so botocore's own retry logic (standard mode, with
+the attempts each function's timeout allows: ``ETL_ATTEMPTS``, ``INGEST_ATTEMPTS``) sees real HTTP errors.
+The test's own view of S3 (``direct``) goes straight to moto and is never faulted. Retries do not sleep
+their backoff: the delays are recorded.
 
-- Transient faults (``MAX_ATTEMPTS - 1`` failures, the most the retries absorb): the ETL succeeds and its
+- Transient faults (``ETL_ATTEMPTS - 1`` failures, the most the retries absorb): the ETL succeeds and its
   Parquet file is byte-identical to a fault-free run's; exactly the failed attempts were repeated.
 - Persistent faults: the ETL raises a ClientError naming the fault, the day's previous file (if any) is
   untouched, no new or partial object appears, and raw objects are unchanged; once S3 recovers, a rerun
@@ -29,8 +30,11 @@ import botocore.endpoint
 import pytest
 from botocore.exceptions import ClientError
 
-from functions.common.s3client import MAX_ATTEMPTS
+from functions.etl.budget import DEFAULT_TIMEOUT_SECONDS as ETL_TIMEOUT
+from functions.etl.budget import etl_call_limits
 from functions.etl.handler import lambda_handler as etl_handler
+from functions.ingest.budget import DEFAULT_TIMEOUT_SECONDS as INGEST_TIMEOUT
+from functions.ingest.budget import ingest_call_limits
 from telegram_datalake.local.moto_server import moto_server
 from telegram_datalake.local.webhook_server import TIME_HEADER, webhook_server
 from tests.conftest import (
@@ -61,6 +65,9 @@ from tests.ingest_support import raw_key as ingest_raw_key
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+# Attempts of each S3 call at the functions' default timeouts (the tests leave FUNCTION_TIMEOUT_SECONDS unset).
+ETL_ATTEMPTS = etl_call_limits(ETL_TIMEOUT).max_attempts
+INGEST_ATTEMPTS = ingest_call_limits(INGEST_TIMEOUT).storage.max_attempts
 PREVIOUS_DAY = "2023-12-31"
 OUTPUT_KEY = f"telegram/context_date={DAY}/telegram.parquet"
 FAULTED_RAW_KEY = raw_key(DAY, "1004")
@@ -155,7 +162,7 @@ def added_attempts(before: Counter[Any], after: Counter[Any]) -> Counter[Any]:
 def test_etl_rides_out_transient_faults_with_a_byte_identical_file(
     faulty_s3: FaultyS3, target: str, status: int, code: str
 ) -> None:
-    """Four failures of one call (the fifth attempt succeeds) change nothing in what is written."""
+    """Failures of one call that the retries absorb (the last attempt succeeds) change nothing in what is written."""
     proxy, direct = faulty_s3.proxy, faulty_s3.direct
     seed_raw(direct)
     start = len(proxy.requests())
@@ -166,17 +173,17 @@ def test_etl_rides_out_transient_faults_with_a_byte_identical_file(
     direct.delete_object(Bucket=ENRICHED_BUCKET, Key=OUTPUT_KEY)  # the faulty run must write it anew
 
     start = len(proxy.requests())
-    fault = faulty_s3.fail(target, status, code, times=MAX_ATTEMPTS - 1)
+    fault = faulty_s3.fail(target, status, code, times=ETL_ATTEMPTS - 1)
     assert run_etl() == expected
 
     assert set(objects(direct, ENRICHED_BUCKET)) == {OUTPUT_KEY}
     assert objects(direct, ENRICHED_BUCKET)[OUTPUT_KEY][1] == expected_bytes
-    assert (fault.failed, fault.matched) == (MAX_ATTEMPTS - 1, MAX_ATTEMPTS)
+    assert (fault.failed, fault.matched) == (ETL_ATTEMPTS - 1, ETL_ATTEMPTS)
     # Exactly the failed call was attempted again, four more times; nothing else was redone.
     [(repeated, extra)] = added_attempts(fault_free, proxy.targets(since=start)).items()
-    assert extra == MAX_ATTEMPTS - 1
+    assert extra == ETL_ATTEMPTS - 1
     assert fault.matches(repeated[0], repeated[1], dict(repeated[2]))
-    assert len(faulty_s3.backoff.delays) == MAX_ATTEMPTS - 1
+    assert len(faulty_s3.backoff.delays) == ETL_ATTEMPTS - 1
     assert all(0 <= delay <= 20 for delay in faulty_s3.backoff.delays)
 
 
@@ -220,8 +227,8 @@ def test_etl_fails_loudly_on_persistent_faults_and_keeps_the_last_complete_file(
 
     response: Any = raised.value.response
     assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
-    assert fault.failed == fault.matched == MAX_ATTEMPTS
-    assert len(faulty_s3.backoff.delays) == MAX_ATTEMPTS - 1
+    assert fault.failed == fault.matched == ETL_ATTEMPTS
+    assert len(faulty_s3.backoff.delays) == ETL_ATTEMPTS - 1
     assert objects(direct, ENRICHED_BUCKET) == previous  # same keys, ETags and bytes; nothing new
     assert direct.list_multipart_uploads(Bucket=ENRICHED_BUCKET).get("Uploads", []) == []
     assert bucket_state(direct, RAW_BUCKET) == raw_before
@@ -245,8 +252,8 @@ def test_ingest_answers_500_while_s3_fails_and_the_redelivery_is_stored_once(
     fault = proxy.fail("PUT", f"/{RAW_BUCKET}/{key}", status=status, code=code)
 
     assert invoke(event(body)) == (500, {"status": "error"})
-    assert fault.failed == fault.matched == MAX_ATTEMPTS
-    assert len(faulty_s3.backoff.delays) == MAX_ATTEMPTS - 1
+    assert fault.failed == fault.matched == INGEST_ATTEMPTS
+    assert len(faulty_s3.backoff.delays) == INGEST_ATTEMPTS - 1
     assert objects(direct, RAW_BUCKET) == {}
     [line] = parse_log(capsys.readouterr().out)
     assert (line["level"], line["status_code"], line["reason"]) == ("ERROR", 500, "storage failed: ClientError")
@@ -258,7 +265,7 @@ def test_ingest_answers_500_while_s3_fails_and_the_redelivery_is_stored_once(
     assert list(stored) == [key]
     assert stored[key][1] == body
     puts = [r for r in proxy.requests() if r.method == "PUT" and r.path == f"/{RAW_BUCKET}/{key}"]
-    assert [r.fault for r in puts] == [code] * MAX_ATTEMPTS + [None, None]
+    assert [r.fault for r in puts] == [code] * INGEST_ATTEMPTS + [None, None]
 
 
 @pytest.mark.usefixtures("ingest_env")
@@ -266,12 +273,12 @@ def test_ingest_answers_500_while_s3_fails_and_the_redelivery_is_stored_once(
 def test_ingest_rides_out_transient_faults_within_one_invocation(faulty_s3: FaultyS3, status: int, code: str) -> None:
     body = update_body(message_update(update_id=78))
     fault = faulty_s3.proxy.fail(
-        "PUT", f"/{RAW_BUCKET}/{ingest_raw_key(78)}", status=status, code=code, times=MAX_ATTEMPTS - 1
+        "PUT", f"/{RAW_BUCKET}/{ingest_raw_key(78)}", status=status, code=code, times=INGEST_ATTEMPTS - 1
     )
 
     assert invoke(event(body)) == (200, {"status": "stored"})
 
-    assert (fault.failed, fault.matched) == (MAX_ATTEMPTS - 1, MAX_ATTEMPTS)
+    assert (fault.failed, fault.matched) == (INGEST_ATTEMPTS - 1, INGEST_ATTEMPTS)
     assert {key: data for key, (_, data) in objects(faulty_s3.direct, RAW_BUCKET).items()} == {ingest_raw_key(78): body}
 
 
@@ -294,7 +301,7 @@ def test_the_webhook_answers_http_500_while_s3_throttles(faulty_s3: FaultyS3) ->
 
     assert failed == (500, {"status": "error"})
     assert stored == (200, {"status": "stored"})
-    assert fault.failed == MAX_ATTEMPTS
+    assert fault.failed == INGEST_ATTEMPTS
     assert objects(faulty_s3.direct, RAW_BUCKET)[key][1] == body
 
 

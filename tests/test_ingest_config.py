@@ -36,6 +36,21 @@ pytestmark = pytest.mark.usefixtures("ingest_env")
         ("TIMEZONE", "Mars/Olympus_Mons"),
         ("TIMEZONE", "../../etc/passwd"),
         ("RAW_PREFIX", "///"),
+        # int() takes all of these; a chat id or a number of seconds is ASCII decimal digits.
+        ("WEBHOOK_SECRET_OVERLAP_SECONDS", "1" * 5000),
+        ("WEBHOOK_SECRET_OVERLAP_SECONDS", "1_000"),
+        ("ALLOWED_CHAT_IDS", "-١٢٣"),
+        ("ALLOWED_CHAT_IDS", "-100_123"),
+        ("ALLOWED_CHAT_IDS", "+789"),
+        ("ALLOWED_CHAT_IDS", "9" * 5000),
+        ("ALLOWED_CHAT_IDS", "-99999999999999999999"),
+        ("FUNCTION_TIMEOUT_SECONDS", "900"),
+        ("FUNCTION_TIMEOUT_SECONDS", "1"),
+        # Not a URL: botocore raised a bare ValueError from client creation, which escaped the handler.
+        ("AWS_ENDPOINT_URL", "not a url"),
+        ("AWS_ENDPOINT_URL", "http://[::1"),
+        ("AWS_ENDPOINT_URL", "ftp://127.0.0.1:5000"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:99999"),
     ],
 )
 def test_bad_setting_fails_closed(

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from functions.ingest.budget import DEFAULT_TIMEOUT_SECONDS, ingest_call_limits
 from functions.ingest.secret import MAX_AGE_SECONDS, RECHECK_SECONDS, StoredSecret, secrets_client
 from tests.conftest import SECRET, SEED_UPDATE, WEBHOOK_SECRET_NAME, update_body
 from tests.ingest_support import event, invoke, log_lines, stored_keys
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.usefixtures("ingest_env")
 
 NEW = "n3w-Token_after-rotation-0123456789"
+SECRET_LIMITS = ingest_call_limits(DEFAULT_TIMEOUT_SECONDS).secret  # the handler's, at the default timeout
 OVERLAP = 300
 
 
@@ -57,7 +59,7 @@ def secrets(s3: S3Client) -> SecretsManagerClient:
 @pytest.fixture
 def reads() -> Iterator[Reads]:
     recorded = Reads()
-    client = secrets_client()
+    client = secrets_client(SECRET_LIMITS)
     client.meta.events.register("before-parameter-build.secrets-manager.GetSecretValue", recorded.record)
     yield recorded
     client.meta.events.unregister("before-parameter-build.secrets-manager.GetSecretValue", recorded.record)
@@ -70,7 +72,11 @@ def rotate(secrets: SecretsManagerClient, token: str = NEW) -> None:
 
 def stored_secret_with(clocks: Clocks, overlap: int = OVERLAP) -> StoredSecret:
     return StoredSecret(
-        WEBHOOK_SECRET_NAME, overlap, secrets_client, clock=lambda: clocks.wall, monotonic=lambda: clocks.steady
+        WEBHOOK_SECRET_NAME,
+        overlap,
+        lambda: secrets_client(SECRET_LIMITS),
+        clock=lambda: clocks.wall,
+        monotonic=lambda: clocks.steady,
     )
 
 
@@ -160,7 +166,9 @@ def test_a_secret_the_function_may_not_read_answers_500_and_stores_nothing(
     s3: S3Client, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A refused read (AccessDeniedException: a policy or key problem) may pass: Telegram retries after a 500."""
-    with Stubber(secrets_client()) as refusing:  # AWS's answer to a role the secret's key or policy refuses
+    with Stubber(
+        secrets_client(SECRET_LIMITS)
+    ) as refusing:  # AWS's answer to a role the secret's key or policy refuses
         refusing.add_client_error("get_secret_value", "AccessDeniedException", "not authorized", 400)
         assert invoke(event(update_body(SEED_UPDATE))) == (500, {"status": "error"})
     assert stored_keys(s3) == []

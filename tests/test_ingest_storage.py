@@ -14,7 +14,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from functions.common.s3client import MAX_ATTEMPTS, s3_client
+from functions.common.s3client import s3_client
+from functions.ingest.budget import DEFAULT_TIMEOUT_SECONDS, ingest_call_limits
 from functions.ingest.config import ENVIRONMENT_VARIABLES
 from tests.conftest import RAW_BUCKET, update_body
 from tests.ingest_support import event, invoke, message_update, raw_key, stored_body, stored_keys
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("ingest_env")
 
+STORAGE = ingest_call_limits(DEFAULT_TIMEOUT_SECONDS).storage  # the put's limits at the default 15 s timeout
 PUT_OBJECT_CALL = "before-call.s3.PutObject"  # fires once per put_object, before botocore's retry loop
 PUT_OBJECT_SEND = "before-send.s3.PutObject"  # fires once per HTTP attempt, inside the retry loop
 
@@ -151,14 +153,15 @@ def test_invocations_share_one_client(s3: S3Client) -> None:
 
     assert written == [raw_key(55), raw_key(56)]
     assert s3_client.cache_info().misses == misses
-    assert s3_client() is s3
+    assert s3_client(STORAGE) is s3
 
 
 def test_client_retries_transient_errors(s3: S3Client) -> None:
     """Throttling and 5xx are retried by botocore in standard mode before the function gives up."""
-    config: Any = s3_client().meta.config  # botocore-stubs do not declare Config's option attributes
+    config: Any = s3_client(STORAGE).meta.config  # botocore-stubs do not declare Config's option attributes
     retries = config.retries
 
     assert retries is not None
     assert retries.get("mode") == "standard"
-    assert retries.get("total_max_attempts") == MAX_ATTEMPTS > 1
+    assert retries.get("total_max_attempts") == STORAGE.max_attempts > 1
+    assert (config.connect_timeout, config.read_timeout) == (STORAGE.connect_timeout, STORAGE.read_timeout)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from functions.common.call_limits import FUNCTION_TIMEOUT_SECONDS
 from functions.etl import config as etl_config
 from functions.ingest import config as ingest_config
 from tests.hcl import MODULES_DIR, REPO, TERRAFORM_DIR, labelled_blocks, load_module, module_dirs
@@ -37,7 +38,11 @@ def test_the_function_module_deploys_what_it_is_given() -> None:
     ]
     assert (function["handler"], function["runtime"]) == ("${var.handler}", "python3.13")
     (environment,) = function["environment"]
-    assert environment["variables"] == "${var.environment_variables}"
+    # The caller's variables, and the function's own timeout: the code bounds its AWS calls by it.
+    assert environment["variables"] == (
+        "${merge(var.environment_variables, {FUNCTION_TIMEOUT_SECONDS = tostring(var.timeout)})}"
+    )
+    assert function["timeout"] == "${var.timeout}"
 
 
 @pytest.mark.parametrize("module_name", sorted(FUNCTIONS))
@@ -53,7 +58,7 @@ def test_handler_exists_in_the_code(module_name: str) -> None:
 def test_environment_is_exactly_what_the_handler_reads(module_name: str) -> None:
     """Every variable the handler reads is set by Terraform, and Terraform sets nothing else."""
     _, expected = FUNCTIONS[module_name]
-    assert set(function_call(module_name)["environment_variables"]) == set(expected)
+    assert set(function_call(module_name)["environment_variables"]) | {FUNCTION_TIMEOUT_SECONDS} == set(expected)
 
 
 def test_the_ingest_environment_names_the_secret_but_never_holds_it() -> None:

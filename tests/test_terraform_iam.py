@@ -30,7 +30,11 @@ EXPECTED_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], set[str]]]]] = {
         "function": {
             "ListRawUpdates": ({"s3:ListBucket"}, {"${var.raw_bucket_arn}"}),
             "ReadRawUpdates": ({"s3:GetObject"}, {RAW_OBJECTS}),
-            "WriteParquet": ({"s3:PutObject"}, {"${var.enriched_bucket_arn}/${var.enriched_prefix}/*"}),
+            "ListParquet": ({"s3:ListBucket"}, {"${var.enriched_bucket_arn}"}),
+            "WriteParquet": (
+                {"s3:PutObject", "s3:DeleteObject"},
+                {"${var.enriched_bucket_arn}/${var.enriched_prefix}/*"},
+            ),
             "SendFailedRuns": ({"sqs:SendMessage"}, {"${aws_sqs_queue.dead_letter.arn}"}),
             "UseDataKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {"${statement.value}"}),
         },
@@ -85,10 +89,11 @@ def test_role_policy_grants_exactly_the_named_actions_on_the_named_resources(
     assert not any("not_actions" in statement or "not_resources" in statement for statement in statements.values())
 
 
-def test_etl_may_list_only_the_raw_prefix() -> None:
-    """ListBucket is bucket-wide unless conditioned: the ETL may only list keys under the raw prefix."""
-    (condition,) = allow_statements(policy_documents("etl")["function"])["ListRawUpdates"]["condition"]
-    assert condition == {"test": "StringLike", "variable": "s3:prefix", "values": ["${var.raw_prefix}/*"]}
+@pytest.mark.parametrize(("sid", "prefix"), [("ListRawUpdates", "raw_prefix"), ("ListParquet", "enriched_prefix")])
+def test_etl_may_list_only_its_prefixes(sid: str, prefix: str) -> None:
+    """ListBucket is bucket-wide unless conditioned: the ETL may only list keys under its own prefixes."""
+    (condition,) = allow_statements(policy_documents("etl")["function"])[sid]["condition"]
+    assert condition == {"test": "StringLike", "variable": "s3:prefix", "values": [f"${{var.{prefix}}}/*"]}
 
 
 @pytest.mark.parametrize(

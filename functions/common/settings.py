@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 DEFAULT_PREFIX = "telegram"
+ENDPOINT_URL = "AWS_ENDPOINT_URL"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# ASCII digits only: int() also takes "٣", "1_000", "+5" and " 5", and raises on 4,301 digits.
+_DECIMAL = re.compile(r"-?[0-9]{1,19}")
 
 
 class ConfigurationError(RuntimeError):
@@ -44,13 +52,36 @@ def timezone_setting(name: str = "TIMEZONE", environ: Mapping[str, str] = os.env
         raise ConfigurationError(f"environment variable {name} is not an IANA time zone name") from None
 
 
+def decimal_int64(text: str) -> int | None:
+    """``text`` as a signed 64-bit integer written in ASCII decimal digits, or None."""
+    if not _DECIMAL.fullmatch(text):
+        return None
+    value = int(text)
+    return value if INT64_MIN <= value <= INT64_MAX else None
+
+
 def positive_int_setting(name: str, default: int, maximum: int, environ: Mapping[str, str] = os.environ) -> int:
     """An integer between 1 and ``maximum``, or ConfigurationError."""
-    raw = optional_setting(name, str(default), environ)
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= maximum:
+    value = decimal_int64(optional_setting(name, str(default), environ))
+    if value is None or not 1 <= value <= maximum:
         raise ConfigurationError(f"environment variable {name} must be an integer from 1 to {maximum}")
     return value
+
+
+def endpoint_url_setting(environ: Mapping[str, str] = os.environ) -> str | None:
+    """``AWS_ENDPOINT_URL`` (moto, LocalStack...) when set, else None for AWS's own endpoints.
+
+    botocore raises a bare ValueError for a value that is not a URL, deep inside client creation; this
+    names the variable instead (without echoing a value that may be a misplaced secret).
+    """
+    url = environ.get(ENDPOINT_URL, "").strip()
+    if not url:
+        return None
+    try:
+        valid = bool(is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url))
+        urlsplit(url).port  # noqa: B018 - raises for a port outside 0-65535
+    except ValueError:  # urllib's "Invalid IPv6 URL", "Port out of range"
+        valid = False
+    if not valid or not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"environment variable {ENDPOINT_URL} is not an http:// or https:// URL")
+    return url

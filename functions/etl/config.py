@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from functions.common.call_limits import FUNCTION_TIMEOUT_SECONDS, CallLimits, function_timeout
 from functions.common.settings import positive_int_setting, prefix_setting, required_setting, timezone_setting
+from functions.etl.budget import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, etl_call_limits
 
 RAW_BUCKET = "RAW_BUCKET"
 ENRICHED_BUCKET = "ENRICHED_BUCKET"
@@ -17,7 +19,15 @@ ENRICHED_PREFIX = "ENRICHED_PREFIX"
 MAX_WORKERS = "MAX_WORKERS"
 
 # Every variable the function reads; Terraform must set exactly these.
-ENVIRONMENT_VARIABLES = (RAW_BUCKET, ENRICHED_BUCKET, TIMEZONE, RAW_PREFIX, ENRICHED_PREFIX, MAX_WORKERS)
+ENVIRONMENT_VARIABLES = (
+    RAW_BUCKET,
+    ENRICHED_BUCKET,
+    TIMEZONE,
+    RAW_PREFIX,
+    ENRICHED_PREFIX,
+    MAX_WORKERS,
+    FUNCTION_TIMEOUT_SECONDS,
+)
 DEFAULT_MAX_WORKERS = 32
 MAX_MAX_WORKERS = 256
 OUTPUT_FILE_NAME = "telegram.parquet"
@@ -33,6 +43,8 @@ class EtlSettings:
     enriched_prefix: str
     timezone: ZoneInfo
     max_workers: int
+    timeout_seconds: int  # the function's timeout: bounds every S3 call, and when the last may start
+    call_limits: CallLimits
 
     def raw_partition(self, day: str) -> str:
         """The prefix of one day's raw objects, ending in a slash so it matches that partition only."""
@@ -45,6 +57,7 @@ class EtlSettings:
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
     """Read and validate every setting; ConfigurationError names the first one that is wrong."""
+    timeout = function_timeout(DEFAULT_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, environ)
     return EtlSettings(
         raw_bucket=required_setting(RAW_BUCKET, environ),
         raw_prefix=prefix_setting(RAW_PREFIX, environ),
@@ -52,4 +65,6 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
         enriched_prefix=prefix_setting(ENRICHED_PREFIX, environ),
         timezone=timezone_setting(TIMEZONE, environ),
         max_workers=positive_int_setting(MAX_WORKERS, DEFAULT_MAX_WORKERS, MAX_MAX_WORKERS, environ),
+        timeout_seconds=timeout,
+        call_limits=etl_call_limits(timeout),
     )

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from functions.common.updates import SeveralPayloadsError, update_kind
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second every reader's timestamp type can hold
 
@@ -76,6 +78,7 @@ FORWARD_FIELDS = ("forward_origin", "forward_from", "forward_from_chat", "forwar
 _EMPTY: Mapping[str, Any] = {}
 
 Row = tuple[Any, ...]  # values in schema.ROW_COLUMNS order
+_ID_AND_PAYLOAD = 2  # the keys of an update with one payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +114,31 @@ def flatten_update(update: Any) -> Flattened:
     return Flattened(result) if isinstance(result, tuple) else result
 
 
+def _row_update_type(update: Mapping[str, Any]) -> str | Flattened:
+    """The update's kind, as the ingest function decided it, when it makes a row; else why there is none."""
+    try:
+        kind = update_kind(update)
+    except SeveralPayloadsError as error:
+        return Flattened(None, str(error), invalid=True)
+    return kind if kind in ROW_UPDATE_TYPES else Flattened(None, f"{kind or 'empty'} updates have no row")
+
+
 def row_of_update(update: Any) -> Row | Flattened:
     """``flatten_update`` without a ``Flattened`` per row: the row itself, or the Flattened that has none.
 
     The daily job runs this once per raw object, so the type checks are written out inline: each
     field is fetched once, then kept only when it has the schema's type (an int also within int64).
     """
-    if not isinstance(update, dict):
-        return NOT_AN_UPDATE
-    update_id = update.get("update_id")
+    update_id = update.get("update_id") if isinstance(update, dict) else None
     if type(update_id) is not int or not INT64_MIN <= update_id <= INT64_MAX:
         return NOT_AN_UPDATE
-    if "message" in update:  # ROW_UPDATE_TYPES, in order
-        update_type = "message"
-    elif "channel_post" in update:
-        update_type = "channel_post"
+    if len(update) == _ID_AND_PAYLOAD and ("message" in update or "channel_post" in update):
+        update_type = "message" if "message" in update else "channel_post"  # update_kind's answer, without a call
     else:
-        other = next((key for key in update if key != "update_id"), "empty")
-        return Flattened(None, f"{other} updates have no row")
+        kind = _row_update_type(update)
+        if isinstance(kind, Flattened):
+            return kind
+        update_type = kind
 
     message = update[update_type]
     if not isinstance(message, dict):

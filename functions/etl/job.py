@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from mypy_boto3_s3 import S3Client
 
+    from functions.common.call_limits import Deadline
+
 LOGGER = get_logger("telegram_pipeline.etl")
 NOT_JSON = Flattened(None, "not valid JSON", invalid=True)
 # What json.loads scans with (the C scanner). typeshed types the argument as a scanner; it reads a decoder's settings.
@@ -38,6 +40,7 @@ class DaySummary:
     updates_without_row: int = 0  # edits, member changes, reactions...: kept in raw only
     output_key: str | None = None
     bytes_written: int = 0
+    removed_key: str | None = None  # an earlier run's file, deleted because the day now has no rows
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,27 +92,48 @@ def flatten_objects(objects: Iterable[tuple[str, bytes]], summary: DaySummary) -
     return rows.table()
 
 
-def stored_the_day_before(client: S3Client, settings: EtlSettings, day: date) -> set[int]:
+def stored_the_day_before(client: S3Client, settings: EtlSettings, day: date, deadline: Deadline) -> set[int]:
     """Update ids stored in the previous day's partition.
 
     A re-delivery that arrives after midnight lands in the next day's partition under the same update id;
     its row belongs to the day of the first delivery, so the later day must not repeat it.
     """
     previous = settings.raw_partition((day - timedelta(days=1)).isoformat())
-    ids = (update_id_of_key(key) for key in list_keys(client, settings.raw_bucket, previous))
+    ids = (update_id_of_key(key) for key in list_keys(client, settings.raw_bucket, previous, deadline))
     return {update_id for update_id in ids if update_id is not None}
 
 
-def process_day(client: S3Client, settings: EtlSettings, day: date) -> DaySummary:
-    """Rebuild the day's Parquet file from every raw object of the day; raw objects are only read."""
+def remove_output(client: S3Client, settings: EtlSettings, day: str, deadline: Deadline) -> str | None:
+    """Delete the file an earlier run wrote for ``day``, if there is one; return its key.
+
+    A day whose rebuild has no rows (its raw objects are gone, or a re-delivery moved its only message to
+    the day before) must have no file, or queries keep answering with rows that no longer exist. Listing
+    first keeps quiet days from adding a delete marker to the versioned bucket on every run.
+    """
+    key = settings.output_key(day)
+    deadline.check("looking for", settings.enriched_bucket, key)
+    listed = client.list_objects_v2(Bucket=settings.enriched_bucket, Prefix=key, MaxKeys=1)
+    if not any(item["Key"] == key for item in listed.get("Contents", ())):
+        return None
+    deadline.check("removing", settings.enriched_bucket, key)
+    client.delete_object(Bucket=settings.enriched_bucket, Key=key)
+    return key
+
+
+def process_day(client: S3Client, settings: EtlSettings, day: date, deadline: Deadline) -> DaySummary:
+    """Rebuild the day's Parquet file from every raw object of the day (no rows: no file); raw objects are
+    only read. ``deadline`` stops the run before a call that might outlast the function's timeout.
+    """
     summary = DaySummary(date=day.isoformat())
-    keys = list_keys(client, settings.raw_bucket, settings.raw_partition(summary.date))
-    rows = flatten_objects(read_objects(client, settings.raw_bucket, keys, settings.max_workers), summary)
-    table, summary.duplicates = unique_table(rows, stored_the_day_before(client, settings, day))
+    keys = list_keys(client, settings.raw_bucket, settings.raw_partition(summary.date), deadline)
+    objects = read_objects(client, settings.raw_bucket, keys, settings.max_workers, deadline)
+    rows = flatten_objects(objects, summary)
+    table, summary.duplicates = unique_table(rows, stored_the_day_before(client, settings, day, deadline))
     del rows
     if table.num_rows:
         parquet = to_parquet(table)
         summary.output_key = settings.output_key(summary.date)
+        deadline.check("writing", settings.enriched_bucket, summary.output_key)
         client.put_object(
             Bucket=settings.enriched_bucket,
             Key=summary.output_key,
@@ -117,5 +141,7 @@ def process_day(client: S3Client, settings: EtlSettings, day: date) -> DaySummar
             ContentType="application/vnd.apache.parquet",
         )
         summary.rows_written, summary.bytes_written = table.num_rows, len(parquet)
+    else:
+        summary.removed_key = remove_output(client, settings, summary.date, deadline)
     log_event(LOGGER, logging.INFO, "day processed", **summary.as_dict())
     return summary

@@ -10,13 +10,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from functions.common.call_limits import Deadline
 
-def list_keys(client: S3Client, bucket: str, prefix: str) -> list[str]:
+
+def list_keys(client: S3Client, bucket: str, prefix: str, deadline: Deadline) -> list[str]:
     """Every key under ``prefix``, across all pages (the listing returns at most 1,000 a page)."""
     keys: list[str] = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    token: str | None = None
+    while True:
+        deadline.check("listing", bucket, prefix)
+        if token is None:
+            page = client.list_objects_v2(Bucket=bucket, Prefix=prefix)
+        else:
+            page = client.list_objects_v2(Bucket=bucket, Prefix=prefix, ContinuationToken=token)
         keys.extend(item["Key"] for item in page.get("Contents", ()))
-    return keys
+        token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
+        if token is None:
+            return keys
 
 
 def update_id_of_key(key: str) -> int | None:
@@ -25,14 +35,18 @@ def update_id_of_key(key: str) -> int | None:
     return int(stem) if stem.isascii() and stem.isdigit() else None
 
 
-def read_objects(client: S3Client, bucket: str, keys: Iterable[str], max_workers: int) -> Iterator[tuple[str, bytes]]:
+def read_objects(
+    client: S3Client, bucket: str, keys: Iterable[str], max_workers: int, deadline: Deadline
+) -> Iterator[tuple[str, bytes]]:
     """``(key, body)`` for each key, in the keys' order, fetched by ``max_workers`` threads.
 
     At most ``2 * max_workers`` bodies are in flight, so memory does not grow with the day's size
-    beyond what the caller keeps. A failed read (after botocore's retries) raises here.
+    beyond what the caller keeps. A failed read (after botocore's retries), or one there is no time
+    left for, raises here.
     """
 
     def fetch(key: str) -> bytes:
+        deadline.check("reading", bucket, key)
         return client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
     window = 2 * max_workers

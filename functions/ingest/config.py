@@ -12,12 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from functions.common.call_limits import FUNCTION_TIMEOUT_SECONDS, function_timeout
 from functions.common.settings import (
     ConfigurationError,
+    decimal_int64,
     optional_setting,
     prefix_setting,
     required_setting,
     timezone_setting,
+)
+from functions.ingest.budget import (
+    DEFAULT_TIMEOUT_SECONDS,
+    MAX_TIMEOUT_SECONDS,
+    MIN_TIMEOUT_SECONDS,
+    IngestCallLimits,
+    ingest_call_limits,
 )
 
 RAW_BUCKET = "RAW_BUCKET"
@@ -35,6 +44,7 @@ ENVIRONMENT_VARIABLES = (
     ALLOWED_CHAT_IDS,
     TIMEZONE,
     RAW_PREFIX,
+    FUNCTION_TIMEOUT_SECONDS,
 )
 ANY_CHAT = "*"
 # A secret's ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random>) or its name.
@@ -53,6 +63,7 @@ class IngestSettings:
     raw_prefix: str
     timezone: ZoneInfo
     allowed_chat_ids: frozenset[int] | None  # None: every chat is allowed
+    call_limits: IngestCallLimits  # from the function's timeout
 
     def allows(self, chat_id: int) -> bool:
         """Whether updates of ``chat_id`` are stored."""
@@ -68,14 +79,14 @@ def parse_allowed_chat_ids(raw: str) -> frozenset[int] | None:
         text = part.strip()
         if not text:
             continue
-        try:
-            ids.add(int(text))
-        except ValueError:
+        chat_id = decimal_int64(text)
+        if chat_id is None:
             # The value is not echoed: a mixed-up variable (the secret pasted here) must not reach the logs.
             raise ConfigurationError(
                 f"environment variable {ALLOWED_CHAT_IDS}: entry {position} is not an integer chat id"
                 f" (expected comma-separated integers, or {ANY_CHAT})"
-            ) from None
+            )
+        ids.add(chat_id)
     if not ids:
         raise ConfigurationError(f"environment variable {ALLOWED_CHAT_IDS} lists no chat id")
     return frozenset(ids)
@@ -91,11 +102,13 @@ class SecretSettings:
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> IngestSettings:
     """Read and validate the storage settings; ConfigurationError names the first one that is wrong."""
+    timeout = function_timeout(DEFAULT_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, environ)
     return IngestSettings(
         raw_bucket=required_setting(RAW_BUCKET, environ),
         raw_prefix=prefix_setting(RAW_PREFIX, environ),
         timezone=timezone_setting(TIMEZONE, environ),
         allowed_chat_ids=parse_allowed_chat_ids(required_setting(ALLOWED_CHAT_IDS, environ)),
+        call_limits=ingest_call_limits(timeout),
     )
 
 
@@ -106,10 +119,10 @@ def load_secret_settings(environ: Mapping[str, str] = os.environ) -> SecretSetti
         raise ConfigurationError(
             f"environment variable {WEBHOOK_SECRET_ARN} is not a Secrets Manager secret ARN or name"
         )
-    raw = optional_setting(WEBHOOK_SECRET_OVERLAP_SECONDS, str(DEFAULT_OVERLAP_SECONDS), environ)
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_OVERLAP_SECONDS:
+    overlap = decimal_int64(optional_setting(WEBHOOK_SECRET_OVERLAP_SECONDS, str(DEFAULT_OVERLAP_SECONDS), environ))
+    if overlap is None or not 0 <= overlap <= MAX_OVERLAP_SECONDS:
         raise ConfigurationError(
             f"environment variable {WEBHOOK_SECRET_OVERLAP_SECONDS} must be a whole number of seconds"
             f" from 0 to {MAX_OVERLAP_SECONDS}"
         )
-    return SecretSettings(secret_arn=secret_arn, overlap_seconds=int(raw))
+    return SecretSettings(secret_arn=secret_arn, overlap_seconds=overlap)

@@ -9,12 +9,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from functions.common.updates import SeveralPayloadsError, update_kind
 from functions.ingest.secret import SecretCheck
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name, not a secret
 MAX_BODY_BYTES = 1024 * 1024
 INT64_MAX = 2**63 - 1
 YEAR_10000_MS = 253_402_300_800_000  # beyond what datetime can represent
+# The latest arrival time taken from the event: two days short of year 10,000, so that the day it falls on,
+# in any time zone (UTC-12 to UTC+14, and the odd historical offset), is still a date.
+LATEST_ARRIVAL_MS = YEAR_10000_MS - 2 * 86_400_000
 
 
 class RequestRejectedError(Exception):
@@ -36,6 +40,12 @@ def header(event: Mapping[str, Any], name: str) -> str | None:
         if isinstance(key, str) and key.lower() == wanted and isinstance(value, str):
             return value
     return None
+
+
+def check_event(event: object) -> None:
+    """400 unless the event is an object: a direct invocation may pass a JSON array, string or number."""
+    if not isinstance(event, Mapping):
+        raise RequestRejectedError(400, "event is not an API Gateway HTTP API request")
 
 
 def check_secret(event: Mapping[str, Any], secret: SecretCheck) -> None:
@@ -86,8 +96,15 @@ def parse_update(raw: bytes) -> dict[str, Any]:
 
 
 def update_type(update: Mapping[str, Any]) -> str | None:
-    """The update's kind (``message``, ``edited_message``, ``callback_query``...): its one optional field."""
-    return next((key for key in update if key != "update_id"), None)
+    """The update's kind (``message``, ``edited_message``, ``callback_query``...), as the ETL decides it.
+
+    400 for an object with more than one payload: no chat can be said to be its chat.
+    """
+    try:
+        kind = update_kind(update)
+    except SeveralPayloadsError as error:
+        raise RequestRejectedError(400, str(error)) from None
+    return kind or None
 
 
 def chat_id_of(update: Mapping[str, Any]) -> int | None:
@@ -103,6 +120,6 @@ def arrival_time(event: Mapping[str, Any], fallback: datetime) -> datetime:
     """When API Gateway received the request (``requestContext.timeEpoch``), else ``fallback``."""
     context = event.get("requestContext")
     epoch_ms = context.get("timeEpoch") if isinstance(context, Mapping) else None
-    if type(epoch_ms) is int and 0 <= epoch_ms < YEAR_10000_MS:
+    if type(epoch_ms) is int and 0 <= epoch_ms < LATEST_ARRIVAL_MS:
         return datetime.fromtimestamp(epoch_ms / 1000, UTC)
     return fallback

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import os
 import re
 import threading
 import time
@@ -26,11 +25,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from functions.common.settings import endpoint_url_setting
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from functions.common.call_limits import CallLimits
 
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
@@ -176,17 +178,12 @@ class StoredSecret:
 
 
 @functools.cache
-def secrets_client() -> SecretsManagerClient:
-    """Secrets Manager honouring ``AWS_ENDPOINT_URL``, with timeouts well inside the function's 15 s."""
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 2},
-        connect_timeout=2,
-        read_timeout=3,
-    )
-    return boto3.client("secretsmanager", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None, config=config)
+def secrets_client(limits: CallLimits) -> SecretsManagerClient:
+    """Secrets Manager honouring ``AWS_ENDPOINT_URL``, each read ending within ``limits``."""
+    return boto3.client("secretsmanager", endpoint_url=endpoint_url_setting(), config=limits.config())
 
 
 @functools.cache
-def stored_secret(secret_id: str, overlap_seconds: int) -> StoredSecret:
-    """One cached secret per container (per secret and overlap), read on its first request."""
-    return StoredSecret(secret_id, overlap_seconds, secrets_client)
+def stored_secret(secret_id: str, overlap_seconds: int, limits: CallLimits) -> StoredSecret:
+    """One cached secret per container (per secret, overlap and call limits), read on its first request."""
+    return StoredSecret(secret_id, overlap_seconds, functools.partial(secrets_client, limits))

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from telegram_datalake.cli import backfill, local, poll, query, webhook
+from telegram_datalake.cli.argv import attach_option_values
 from telegram_datalake.cli.errors import CliError
 
 PROGRAM = "telegram-datalake"
@@ -28,9 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """``argv`` (default: the command line) parsed, values that start with ``-`` included (see ``argv``)."""
+    parser = build_parser()
+    return parser.parse_args(attach_option_values(parser, sys.argv[1:] if argv is None else argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the chosen handler; a CliError prints its message (never a traceback) and exits 2."""
-    arguments = build_parser().parse_args(argv)
+    arguments = parse_arguments(argv)
     try:
         code: int = arguments.handler(arguments)
     except CliError as error:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
+from telegram_datalake import aws_clients
 from telegram_datalake.cli.aws_errors import aws_errors, describe
 from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
@@ -41,8 +40,8 @@ THROTTLE_ATTEMPTS = 8
 THROTTLE_FIRST_DELAY = 2.0  # seconds; doubles on each retry, up to THROTTLE_MAX_DELAY
 THROTTLE_MAX_DELAY = 60.0
 THROTTLED_CODES = frozenset({"TooManyRequestsException", "ThrottlingException"})
-FUNCTION_TIMEOUT = 900  # seconds: the ETL function's timeout, Lambda's maximum
-READ_TIMEOUT = FUNCTION_TIMEOUT + 60  # wait for the function's answer longer than it may run
+FUNCTION_TIMEOUT = aws_clients.ETL_FUNCTION_TIMEOUT
+READ_TIMEOUT = aws_clients.INVOKE_READ_TIMEOUT  # wait for the function's answer longer than it may run
 COLUMNS = ("date", "objects_read", "rows_written", "skipped", "duplicates", "updates_without_row", "bytes_written")
 NUMBERS = COLUMNS[1:]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -156,14 +155,8 @@ def _summary(result: Any, day: str, source: str) -> dict[str, Any]:
 def lambda_client() -> LambdaClient:
     """Lambda with a read timeout above the function's and no botocore retries: an Invoke is never repeated
     silently (only a throttled one, which never ran, is tried again, and says so)."""
-    config = Config(
-        read_timeout=READ_TIMEOUT,
-        connect_timeout=10,
-        tcp_keepalive=True,  # the connection idles for minutes while the function runs
-        retries={"mode": "standard", "total_max_attempts": 1},
-    )
     with aws_errors("creating the Lambda client"):
-        return boto3.client("lambda", config=config)
+        return aws_clients.lambda_client()
 
 
 def _throttling(error: ClientError) -> str | None:
@@ -210,8 +203,9 @@ def invoke_function(client: LambdaClient, function_name: str, sleep: Callable[[f
                 payload = response["Payload"].read()
         except CliError as error:
             if isinstance(error.__cause__, ReadTimeoutError):
+                waited = aws_clients.BOUNDS["lambda"].read_timeout
                 raise CliError(
-                    f"{function_name} did not answer for {day} within {READ_TIMEOUT} s; it may still be running: "
+                    f"{function_name} did not answer for {day} within {waited:g} s; it may still be running: "
                     "check its logs before rerunning that day"
                 ) from error
             if isinstance(error.__cause__, ClientError) and _throttling(error.__cause__):

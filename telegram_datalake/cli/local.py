@@ -21,7 +21,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from functions.common.settings import DEFAULT_TIMEZONE, ConfigurationError, timezone_setting
-from functions.ingest.config import parse_allowed_chat_ids
+from telegram_datalake.cli.chat_ids import ANY_CHAT, add_allowed_chat_ids_option, allowed_chat_ids
 from telegram_datalake.cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -65,12 +65,7 @@ def register(subcommands: Any) -> None:
         default=0,
         help="port of the webhook server on 127.0.0.1 (default: 0, a free port)",
     )
-    serve_parser.add_argument(
-        "--allowed-chat-ids",
-        default="*",
-        metavar="IDS",
-        help="comma-separated chat ids whose updates are stored, or * for any chat (default: *)",
-    )
+    add_allowed_chat_ids_option(serve_parser, default=ANY_CHAT, default_help=ANY_CHAT)
     serve_parser.add_argument(
         "--timezone",
         default=DEFAULT_TIMEZONE,
@@ -203,10 +198,7 @@ def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
 
 def serve(arguments: argparse.Namespace) -> int:
     """Run the local stack until Ctrl-C or SIGTERM; 0 on either."""
-    try:
-        parse_allowed_chat_ids(arguments.allowed_chat_ids)
-    except ConfigurationError as error:
-        raise CliError(f"--allowed-chat-ids: {error}") from None
+    chats = allowed_chat_ids(arguments.allowed_chat_ids)
     _check_timezone(arguments.timezone)
     with _local_extra():
         from telegram_datalake.local.stack import local_stack  # noqa: PLC0415 - see _local_extra
@@ -214,9 +206,7 @@ def serve(arguments: argparse.Namespace) -> int:
     try:
         with (
             _stop_on_sigterm(stop),
-            local_stack(
-                allowed_chat_ids=arguments.allowed_chat_ids, timezone=arguments.timezone, webhook_port=arguments.port
-            ) as stack,
+            local_stack(allowed_chat_ids=chats, timezone=arguments.timezone, webhook_port=arguments.port) as stack,
         ):
             print(serve_instructions(stack), flush=True)
             with suppress(KeyboardInterrupt):  # Ctrl-C: the usual way to stop

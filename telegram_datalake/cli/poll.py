@@ -3,8 +3,10 @@
 It long-polls Telegram's ``getUpdates`` and hands each update to the ingest function (``respond``, what its
 ``lambda_handler`` runs once its settings are read) as the API Gateway event a webhook delivery would
 produce, secret header included: the secret is one this process makes up, since nobody else posts to it. An update is
-acknowledged (``offset`` moved past it) only once the handler answered 200, so an update whose storage
-failed is fetched and tried again, as Telegram re-delivers a webhook call that failed.
+acknowledged (``offset`` moved past it) once the handler answered 200, so an update whose storage failed
+(5xx) is fetched and tried again, as Telegram re-delivers a webhook call that failed, a bounded number of
+times. One the handler refuses for good (4xx: two payloads, over 1 MiB, not an object...) is skipped with an
+error line and acknowledged too: it would be refused again on every run, and hold back every later update.
 """
 
 from __future__ import annotations
@@ -12,36 +14,33 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http
-import io
-import json
+import math
 import os
 import secrets
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from functions.common.s3client import s3_client
 from functions.common.settings import ConfigurationError
 from functions.ingest.config import ALLOWED_CHAT_IDS, RAW_BUCKET, TIMEZONE, IngestSettings, load_settings
-from functions.ingest.handler import respond
-from functions.ingest.request import SECRET_HEADER
-from functions.ingest.secret import FixedSecret
+from telegram_datalake import aws_clients
 from telegram_datalake.cli.aws_errors import aws_errors
 from telegram_datalake.cli.bot_api import add_allowed_updates_option, add_bot_api_options, bot_api, explain
+from telegram_datalake.cli.chat_ids import ANY_CHAT, EXAMPLE, OPTION, add_allowed_chat_ids_option, allowed_chat_ids
+from telegram_datalake.cli.delivery import Delivery, deliver
 from telegram_datalake.cli.deployed import add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
 from telegram_datalake.cli.terraform_outputs import output_value, read_outputs
-from telegram_datalake.local.events import api_gateway_event
 from telegram_datalake.telegram_api import TelegramApiError, TelegramBotApi
 
 RAW_BUCKET_OUTPUT = "raw_bucket_name"
-HANDLER_LOGGER = "telegram_pipeline.ingest"
 DEFAULT_TIMEOUT = 30  # seconds a getUpdates call waits for the first update
 MAX_LIMIT = 100  # the most updates getUpdates returns at once
 MAX_RETRY_DELAY = 300.0
+MAX_RETRIES = 10  # failures in a row retried before giving up: about 18 minutes with the default delays
+INT64_MAX = 2**63 - 1
 
 
 def register(subcommands: Any) -> None:
@@ -51,7 +50,9 @@ def register(subcommands: Any) -> None:
         help="capture a bot's updates with getUpdates (no public URL needed), through the ingest function",
         description="Long-poll Telegram's getUpdates and store each update with the unchanged ingest function, "
         "exactly as a webhook delivery would. An update is acknowledged only after it was handled "
-        "(stored, or ignored by the chat allowlist); one whose storage failed is fetched again. "
+        "(stored, or ignored by the chat allowlist); one whose storage failed is fetched again, up to --max-retries "
+        "times in a row; one the function refuses for good (4xx: two payloads, over 1 MiB...) is skipped with an "
+        "error line and acknowledged, so that it cannot hold back the updates after it. "
         "Telegram refuses getUpdates while a webhook is set: run `telegram-datalake webhook delete` first. "
         "The bot token comes from the TELEGRAM_BOT_TOKEN environment variable. Ctrl-C stops.",
     )
@@ -67,11 +68,10 @@ def register(subcommands: Any) -> None:
         help=f"the deployed raw bucket (default: $RAW_BUCKET, else Terraform output {RAW_BUCKET_OUTPUT})",
     )
     add_terraform_dir_option(target)
-    target.add_argument(
-        "--allowed-chat-ids",
-        metavar="IDS",
-        help="comma-separated chat ids whose updates are stored, or '*' (default: '*' with --local, else "
-        "$ALLOWED_CHAT_IDS; required then: use terraform.tfvars' allowed_chat_ids)",
+    add_allowed_chat_ids_option(
+        target,
+        default=None,
+        default_help="'*' with --local, else $ALLOWED_CHAT_IDS; required then: use terraform.tfvars' allowed_chat_ids",
     )
     target.add_argument(
         "--timezone",
@@ -91,21 +91,41 @@ def register(subcommands: Any) -> None:
     polling.add_argument(
         "--once",
         action="store_true",
-        help="one getUpdates: store what is waiting, acknowledge it and exit (exit 1 if an update failed)",
+        help="one getUpdates: store what is waiting, acknowledge it and exit (exit 1 if an update failed or was "
+        "skipped)",
     )
     polling.add_argument("--max-updates", type=_positive_int, metavar="N", help="exit after N updates were handled")
     polling.add_argument(
         "--retry-delay",
-        type=float,
+        type=_retry_delay,
         default=2.0,
         metavar="SECONDS",
-        help="first wait after a failure; doubles up to 300 (default: %(default)s)",
+        help=f"first wait after a failure; doubles up to {MAX_RETRY_DELAY:g} (default: %(default)s)",
+    )
+    polling.add_argument(
+        "--max-retries",
+        type=_non_negative_int,
+        default=MAX_RETRIES,
+        metavar="N",
+        help="failures in a row (storage or Telegram unreachable) retried before poll gives up with exit status 2, "
+        "acknowledging nothing past the failure (default: %(default)s, about 18 minutes with the default delay)",
     )
     polling.add_argument(
         "-v", "--verbose", action="store_true", help="also show the ingest function's JSON log lines on stderr"
     )
     add_bot_api_options(polling)
     parser.set_defaults(handler=poll)
+
+
+def _retry_delay(text: str) -> float:
+    """``--retry-delay``: a finite number of seconds up to MAX_RETRY_DELAY (sleep refuses negatives and NaN)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and 0 <= value <= MAX_RETRY_DELAY):
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_RETRY_DELAY:g} seconds, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -143,6 +163,8 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 @contextlib.contextmanager
 def _ingest_environment(arguments: argparse.Namespace) -> Iterator[str]:
     """The ingest function's environment for this run; yields a description of where updates go."""
+    given = arguments.allowed_chat_ids
+    chats = None if given is None else allowed_chat_ids(given)
     if arguments.local:
         if arguments.raw_bucket:
             raise CliError("--raw-bucket names a deployed bucket: leave it out with --local")
@@ -155,7 +177,7 @@ def _ingest_environment(arguments: argparse.Namespace) -> Iterator[str]:
             try:
                 stack = resources.enter_context(
                     local_stack(
-                        allowed_chat_ids=arguments.allowed_chat_ids or "*",
+                        allowed_chat_ids=chats or ANY_CHAT,
                         timezone=arguments.timezone or os.environ.get(TIMEZONE, "").strip() or DEFAULT_TIMEZONE,
                     )
                 )
@@ -166,11 +188,11 @@ def _ingest_environment(arguments: argparse.Namespace) -> Iterator[str]:
     bucket = arguments.raw_bucket or os.environ.get(RAW_BUCKET, "").strip()
     if not bucket:
         bucket = str(output_value(read_outputs(arguments.terraform_dir), RAW_BUCKET_OUTPUT))
-    chats = arguments.allowed_chat_ids or os.environ.get(ALLOWED_CHAT_IDS, "").strip()
+    chats = chats or os.environ.get(ALLOWED_CHAT_IDS, "").strip()
     if not chats:
         raise CliError(
-            "name the chats to store: --allowed-chat-ids -1001234567890 (as in terraform.tfvars), "
-            "or '*' for every chat the bot is in"
+            f"name the chats to store: {OPTION}={EXAMPLE} (as in terraform.tfvars), "
+            f"or {OPTION}='{ANY_CHAT}' for every chat the bot is in"
         )
     values = {RAW_BUCKET: bucket, ALLOWED_CHAT_IDS: chats}
     if arguments.timezone:
@@ -179,66 +201,15 @@ def _ingest_environment(arguments: argparse.Namespace) -> Iterator[str]:
         yield f"s3://{bucket}"
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """The ingest function's answer to one update, with the fields of its log line."""
-
-    status_code: int
-    outcome: str
-    reason: str | None = None
-    update_type: str | None = None
-    chat_id: int | None = None
-    key: str | None = None
-
-    def describe(self, update_id: object) -> str:
-        """One line, without message text: the handler never logs it either."""
-        details = [self.update_type or "update"]
-        if self.chat_id is not None:
-            details.append(f"chat {self.chat_id}")
-        if self.key and self.outcome == "stored":
-            details.append(f"-> {self.key}")
-        if self.reason:
-            details.append(f"({self.reason})")
-        return f"update {update_id}: {self.outcome} {' '.join(details)}"
+def _update_id(update: object) -> int | None:
+    """The id an offset can acknowledge the update by: a non-negative 64-bit integer, else None."""
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    return update_id if type(update_id) is int and 0 <= update_id < INT64_MAX else None
 
 
-def _handler_log(output: str, verbose: bool) -> dict[str, Any]:
-    """The handler's JSON log line among what it printed; every line goes to stderr when ``verbose``."""
-    found: dict[str, Any] = {}
-    for line in output.splitlines():
-        if verbose:
-            print(line, file=sys.stderr)
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("logger") == HANDLER_LOGGER:
-            found = record
-    return found
-
-
-def deliver(update: Mapping[str, Any], settings: IngestSettings, secret: str, verbose: bool = False) -> Delivery:
-    """Hand ``update`` to the ingest function as Telegram's webhook call would, serialised as Telegram does."""
-    body = json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
-    event = api_gateway_event(body, {"content-type": "application/json", SECRET_HEADER: secret})
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):  # the function logs to stdout, where this command reports
-        response = respond(event, settings, FixedSecret(secret.encode()), time.perf_counter())
-    log = _handler_log(printed.getvalue(), verbose)
-    status = int(response["statusCode"])
-    try:
-        answer = json.loads(response.get("body") or "{}")
-    except ValueError:
-        answer = {}
-    chat_id = log.get("chat_id")
-    return Delivery(
-        status_code=status,
-        outcome=str(log.get("outcome") or answer.get("status") or status),
-        reason=log.get("reason") or answer.get("reason"),
-        update_type=log.get("update_type"),
-        chat_id=chat_id if type(chat_id) is int else None,
-        key=log.get("key"),
-    )
+def _name(update_id: int | None) -> str:
+    """How lines name an update: its id, never another field (it could be message text)."""
+    return "update without a usable update_id" if update_id is None else f"update {update_id}"
 
 
 def _get_updates_error(error: TelegramApiError) -> CliError:
@@ -266,11 +237,16 @@ class Poller:
         self.maximum: int | None = arguments.max_updates
         self.verbose: bool = arguments.verbose
         self.first_delay: float = arguments.retry_delay
+        self.max_retries: int = arguments.max_retries
         self.delay = self.first_delay
+        self.failures = 0  # failed attempts in a row
         self.offset: int | None = None  # the next update to fetch: every earlier one was handled
         self.confirmed: int | None = None  # the offset Telegram was last sent
         self.last_handled: int | None = None
         self.outcomes: Counter[str] = Counter()
+        self.skipped = 0
+        self.waiting = False  # the batch ended with skipped updates no offset can name yet
+        self.cause = ""  # why the last delivery failed
         self.failed = self.fetched = False
 
     @property
@@ -281,7 +257,8 @@ class Poller:
         return self.once or (self.maximum is not None and self.handled >= self.maximum)
 
     def run(self) -> int:
-        """Poll until done or Ctrl-C; always acknowledge what was handled. 1 if the last update failed."""
+        """Poll until done or Ctrl-C; always acknowledge what was handled. 1 if an update was skipped or the
+        last one failed; CliError when failures go on for more than ``max_retries`` attempts in a row."""
         try:
             while True:
                 updates = self.fetch()
@@ -291,17 +268,19 @@ class Poller:
                 if self.done():
                     break
                 if self.failed:
-                    self.back_off()
+                    self.back_off(self.cause)
+                elif self.waiting:
+                    self.wait()  # not a failure: the next update that arrives acknowledges the skipped ones
                 else:
-                    self.delay = self.first_delay
+                    self.failures, self.delay = 0, self.first_delay
         except KeyboardInterrupt:
             print("poll: stopped (Ctrl-C)", file=sys.stderr)
         finally:
             self.acknowledge()
             print(f"poll: {self.summary()}", file=sys.stderr)
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.skipped else 0
 
-    def fetch(self) -> list[dict[str, Any]] | None:
+    def fetch(self) -> list[Any] | None:
         """The next updates; None after a transient failure of a poller that already worked (then retry)."""
         limit = MAX_LIMIT if self.maximum is None else min(MAX_LIMIT, self.maximum - self.handled)
         try:
@@ -310,37 +289,82 @@ class Poller:
             transient = error.error_code is None or error.error_code >= http.HTTPStatus.INTERNAL_SERVER_ERROR
             if not (transient and self.fetched and not self.once):
                 raise _get_updates_error(error) from None
-            print(f"poll: {explain(error)}; retrying in {self.delay:g} s", file=sys.stderr)
-            self.back_off()
+            if self.can_retry():
+                print(f"poll: {explain(error)}; retrying in {self.delay:g} s", file=sys.stderr)
+            self.back_off(explain(error))
             return None
         self.fetched, self.confirmed = True, self.offset
         return updates
 
-    def deliver_all(self, updates: list[dict[str, Any]]) -> bool:
-        """Deliver in order up to the first failure (acknowledging a later update would acknowledge it too)."""
-        for update in updates:
-            update_id = update.get("update_id")
+    def deliver_all(self, updates: list[Any]) -> bool:
+        """Deliver in order; False at the first that failed for a reason a retry can fix: nothing after it is
+        acknowledged (acknowledging a later update would acknowledge it too)."""
+        self.waiting = False
+        for position, update in enumerate(updates):
+            update_id = _update_id(update)
             delivery = deliver(update, self.settings, self.secret, self.verbose)
-            line = delivery.describe(update_id)
-            if delivery.status_code == http.HTTPStatus.OK and type(update_id) is int:
-                self.offset, self.last_handled = update_id + 1, update_id
-                self.outcomes[delivery.outcome] += 1
+            line = delivery.describe(_name(update_id))
+            if delivery.status_code == http.HTTPStatus.OK and update_id is not None:
+                self.handled_one(update_id, delivery.outcome)
                 print(line, flush=True)
-                if self.maximum is not None and self.handled >= self.maximum:
-                    return True
-                continue
-            if delivery.status_code < http.HTTPStatus.INTERNAL_SERVER_ERROR or delivery.outcome == "misconfigured":
+            elif delivery.refused_for_good():
+                print(line, flush=True)
+                later = (_update_id(other) is not None for other in updates[position + 1 :])
+                self.skip(update_id, delivery, named_later=any(later))
+            elif delivery.status_code < http.HTTPStatus.INTERNAL_SERVER_ERROR or delivery.outcome == "misconfigured":
                 print(line, flush=True)
                 raise CliError(
-                    f"the ingest function refused update {update_id} ({delivery.reason or delivery.status_code}):"
+                    f"the ingest function refused {_name(update_id)} ({delivery.reason or delivery.status_code}):"
                     " it was not acknowledged and stays queued at Telegram"
                 )
-            retry = "" if self.once else f", retrying in {self.delay:g} s"
-            print(f"{line}; not acknowledged{retry}", flush=True)
-            return False
+            else:
+                retry = f", retrying in {self.delay:g} s" if self.can_retry() and not self.once else ""
+                print(f"{line}; not acknowledged{retry}", flush=True)
+                self.cause = f"{_name(update_id)} could not be stored"
+                return False
+            if self.maximum is not None and self.handled >= self.maximum:
+                return True
         return True
 
-    def back_off(self) -> None:
+    def handled_one(self, update_id: int, outcome: str) -> None:
+        """Count the update and move the offset past it (never back: ids only grow)."""
+        self.offset = update_id + 1 if self.offset is None else max(self.offset, update_id + 1)
+        self.last_handled = self.offset - 1
+        self.outcomes[outcome] += 1
+
+    def skip(self, update_id: int | None, delivery: Delivery, named_later: bool) -> None:
+        """Leave out an update the function refuses for good, with one line on stderr, and acknowledge it."""
+        self.skipped += 1
+        if update_id is not None:
+            self.handled_one(update_id, delivery.outcome)
+            after = "it is acknowledged and will not come again"
+        else:  # no offset names it: acknowledging any later update acknowledges it too
+            self.outcomes[delivery.outcome] += 1
+            self.waiting = not named_later
+            after = (
+                "it is acknowledged with the update after it"
+                if named_later
+                else "no offset can acknowledge it before a later update arrives"
+            )
+        name = "an update without a usable update_id" if update_id is None else _name(update_id)
+        why = f"{delivery.status_code}: {delivery.reason or delivery.outcome}"
+        print(f"poll: skipped {name}: the ingest function refused it for good ({why}); {after}", file=sys.stderr)
+
+    def can_retry(self) -> bool:
+        return self.failures < self.max_retries
+
+    def back_off(self, cause: str) -> None:
+        """Count a failure and wait before the next attempt; CliError once more than max_retries came in a row."""
+        self.failures += 1
+        if self.failures > self.max_retries:
+            done = "nothing" if self.last_handled is None else f"nothing after update {self.last_handled}"
+            raise CliError(
+                f"gave up after {self.failures} failed attempts in a row ({cause}); {done} was acknowledged: "
+                "the updates stay queued at Telegram, rerun poll once the cause is fixed"
+            )
+        self.wait()
+
+    def wait(self) -> None:
         time.sleep(self.delay)
         self.delay = min(self.delay * 2, MAX_RETRY_DELAY)
 
@@ -376,7 +400,7 @@ def poll(arguments: argparse.Namespace) -> int:
         except ConfigurationError as error:
             raise CliError(f"cannot store updates: {error}") from None
         with aws_errors(f"checking the raw bucket s3://{settings.raw_bucket}"):
-            s3_client().head_bucket(Bucket=settings.raw_bucket)
+            aws_clients.s3_client().head_bucket(Bucket=settings.raw_bucket)
         activity = "one getUpdates" if arguments.once else f"long-polling getUpdates ({timeout} s); Ctrl-C stops"
         print(f"poll: storing into {destination}; {activity}", file=sys.stderr)
         return Poller(client, arguments, settings, timeout).run()

@@ -7,17 +7,16 @@ Parquet files on this machine: a local folder, or the enriched bucket's files do
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import duckdb
-from botocore.config import Config
 
-from telegram_datalake import athena
+from telegram_datalake import athena, aws_clients
 from telegram_datalake.cli.aws_errors import aws_errors
 from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
@@ -115,12 +114,13 @@ def register(subcommands: Any) -> None:
 
 
 def _positive_float(text: str) -> float:
+    """``--timeout``: the Athena wait loop ends only there, so it must be finite (inf would poll forever)."""
     try:
         value = float(text)
     except ValueError:
         value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite positive number of seconds, got {text!r}")
     return value
 
 
@@ -182,9 +182,9 @@ def run_command(arguments: argparse.Namespace) -> int:
 
 
 def athena_client() -> AthenaClient:
-    """Athena in the environment's region and endpoint (AWS_ENDPOINT_URL for an emulator)."""
+    """Athena in the environment's region and endpoint (AWS_ENDPOINT_URL for an emulator), with bounded calls."""
     with aws_errors("creating the Athena client"):
-        return boto3.client("athena", config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+        return aws_clients.athena_client()
 
 
 def _run_on_athena(
@@ -225,9 +225,9 @@ def _run_on_athena(
 
 
 def s3_client() -> S3Client:
-    """S3 in the environment's region and endpoint (AWS_ENDPOINT_URL for moto)."""
+    """S3 in the environment's region and endpoint (AWS_ENDPOINT_URL for moto), with bounded calls."""
     with aws_errors("creating the S3 client"):
-        return boto3.client("s3", config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+        return aws_clients.s3_client()
 
 
 def _run_on_duckdb(

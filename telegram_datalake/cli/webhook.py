@@ -13,9 +13,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 from functions.ingest.secret import TOKEN_PATTERN
+from telegram_datalake import aws_clients
 from telegram_datalake.cli.aws_errors import aws_errors
 from telegram_datalake.cli.bot_api import add_allowed_updates_option, add_bot_api_options, bot_api, telegram_errors
 from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
@@ -106,7 +105,7 @@ def add_secret_options(parser: argparse.ArgumentParser) -> None:
 
 def _store(secret_arn: str) -> WebhookSecretStore:
     with aws_errors("creating the Secrets Manager client"):
-        client: SecretsManagerClient = boto3.client("secretsmanager")
+        client: SecretsManagerClient = aws_clients.secrets_manager_client()
     return WebhookSecretStore(client, secret_arn)
 
 

@@ -31,8 +31,13 @@ import functions.etl.job
 import functions.ingest.outcome
 from functions.common.s3client import s3_client
 from functions.common.settings import DEFAULT_TIMEZONE, timezone_setting
+from functions.etl.budget import DEFAULT_TIMEOUT_SECONDS as ETL_TIMEOUT_SECONDS
+from functions.etl.budget import etl_call_limits
+from functions.ingest.budget import DEFAULT_TIMEOUT_SECONDS as INGEST_TIMEOUT_SECONDS
+from functions.ingest.budget import ingest_call_limits
 from functions.ingest.config import parse_allowed_chat_ids
 from functions.ingest.secret import secrets_client, stored_secret
+from telegram_datalake.aws_clients import BOUNDS
 from telegram_datalake.local.moto_server import moto_server
 from telegram_datalake.local.webhook_server import webhook_server
 
@@ -73,11 +78,12 @@ class LocalStack:
 
     def s3(self) -> S3Client:
         """A new S3 client for the local S3 (fake credentials); close it when done with it."""
-        return local_session().client("s3", endpoint_url=self.s3_endpoint)
+        return local_session().client("s3", endpoint_url=self.s3_endpoint, config=BOUNDS["s3"].config())
 
     def secrets_manager(self) -> SecretsManagerClient:
         """A new Secrets Manager client for the local one (the same moto server); close it when done."""
-        return local_session().client("secretsmanager", endpoint_url=self.s3_endpoint)
+        config = BOUNDS["secretsmanager"].config()
+        return local_session().client("secretsmanager", endpoint_url=self.s3_endpoint, config=config)
 
 
 @functools.cache
@@ -163,12 +169,13 @@ def pipeline_log_level(level: str) -> Iterator[None]:
 
 def _forget_function_clients() -> None:
     """Drop the functions' cached clients and webhook secret, closing the clients' connections."""
+    # The stack leaves FUNCTION_TIMEOUT_SECONDS unset: the functions' clients are those of their default timeouts.
+    ingest_limits = ingest_call_limits(INGEST_TIMEOUT_SECONDS)
     if s3_client.cache_info().currsize:
-        # The ingest handler calls s3_client(), the ETL s3_client(MAX_WORKERS): those are the cached ones.
-        for client in (s3_client(), s3_client(MAX_WORKERS)):
+        for client in (s3_client(ingest_limits.storage), s3_client(etl_call_limits(ETL_TIMEOUT_SECONDS), MAX_WORKERS)):
             client.close()
     if secrets_client.cache_info().currsize:
-        secrets_client().close()
+        secrets_client(ingest_limits.secret).close()
     s3_client.cache_clear()
     secrets_client.cache_clear()
     stored_secret.cache_clear()

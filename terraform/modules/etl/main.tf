@@ -61,8 +61,10 @@ resource "aws_sqs_queue" "dead_letter" {
 # Lambda function
 ################################################################################
 
-# Only: list and read the raw prefix, put under the enriched prefix, send failed runs to the
-# dead-letter queue (plus the KMS key, if any). The function module adds its own log group.
+# Only: list and read the raw prefix, list, put and delete under the enriched prefix, send failed runs
+# to the dead-letter queue (plus the KMS key, if any). The function module adds its own log group.
+# Deleting and listing the enriched prefix: a rebuild of a day without rows removes the file an earlier
+# run wrote (listing first, so that a day that never had one gets no delete marker).
 data "aws_iam_policy_document" "function" {
   statement {
     sid       = "ListRawUpdates"
@@ -85,9 +87,22 @@ data "aws_iam_policy_document" "function" {
   }
 
   statement {
+    sid       = "ListParquet"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [var.enriched_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.enriched_prefix}/*"]
+    }
+  }
+
+  statement {
     sid       = "WriteParquet"
     effect    = "Allow"
-    actions   = ["s3:PutObject"]
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
     resources = ["${var.enriched_bucket_arn}/${var.enriched_prefix}/*"]
   }
 

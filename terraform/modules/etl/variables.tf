@@ -61,13 +61,13 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Timeout of the function in seconds."
+  description = "Timeout of the function in seconds (10 to 900). Every S3 call is bounded to end within a quarter of it (at most 120 s), and no call starts that might end after it: the run then fails naming the day it stopped at."
   type        = number
   default     = 900
 
   validation {
-    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
-    error_message = "timeout must be a whole number of seconds from 1 to 900."
+    condition     = var.timeout >= 10 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 10 (the least that leaves time for an S3 call) to 900."
   }
 }
 

@@ -59,6 +59,8 @@ resource "aws_iam_role_policy" "this" {
   policy = data.aws_iam_policy_document.this.json
 }
 
+# FUNCTION_TIMEOUT_SECONDS: the code sizes its AWS calls' timeouts and retries from it, so that they end
+# before Lambda's timeout. One setting, var.timeout, for both.
 resource "aws_lambda_function" "this" {
   function_name = var.name
   description   = var.description
@@ -77,7 +79,7 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = var.reserved_concurrent_executions
 
   environment {
-    variables = var.environment_variables
+    variables = merge(var.environment_variables, { FUNCTION_TIMEOUT_SECONDS = tostring(var.timeout) })
   }
 
   logging_config {

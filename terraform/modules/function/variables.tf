@@ -94,9 +94,14 @@ variable "reserved_concurrent_executions" {
 }
 
 variable "environment_variables" {
-  description = "The function's environment: names and ids only. Never a secret: anyone who may read the function's configuration reads them."
+  description = "The function's environment: names and ids only. Never a secret: anyone who may read the function's configuration reads them. The module adds FUNCTION_TIMEOUT_SECONDS (the timeout), from which the code bounds its AWS calls."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = !contains(keys(var.environment_variables), "FUNCTION_TIMEOUT_SECONDS")
+    error_message = "FUNCTION_TIMEOUT_SECONDS is set by the module from timeout: set timeout instead."
+  }
 }
 
 variable "policy_json" {

@@ -41,13 +41,13 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Timeout of the function in seconds. API Gateway waits at most 30 s for an HTTP API integration."
+  description = "Timeout of the function in seconds (5 to 29: API Gateway waits at most 30 s for an HTTP API integration). The function sizes its Secrets Manager and S3 calls' timeouts and retries to end within it; below 20 s the S3 put gets one attempt."
   type        = number
-  default     = 15
+  default     = 20
 
   validation {
-    condition     = var.timeout >= 1 && var.timeout <= 29 && floor(var.timeout) == var.timeout
-    error_message = "timeout must be a whole number of seconds from 1 to 29, under API Gateway's 30-second integration limit."
+    condition     = var.timeout >= 5 && var.timeout <= 29 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 5 (the least that leaves time for the function's AWS calls) to 29 (under API Gateway's 30-second integration limit)."
   }
 }
 

@@ -23,6 +23,7 @@ locals {
   bucket_objects   = "arn:${local.p}:s3:::${local.n}-*-${local.a}-${local.r}/*"
   data_objects     = [for purpose in ["raw", "enriched", "athena-results"] : "arn:${local.p}:s3:::${local.n}-${purpose}-${local.a}-${local.r}/*"]
   raw_bucket       = "arn:${local.p}:s3:::${local.n}-raw-${local.a}-${local.r}"
+  enriched_bucket  = "arn:${local.p}:s3:::${local.n}-enriched-${local.a}-${local.r}"
   enriched_objects = "arn:${local.p}:s3:::${local.n}-enriched-${local.a}-${local.r}/*"
   layer_objects    = "arn:${local.p}:s3:::${local.n}-artifacts-${local.a}-${local.r}/lambda-layers/*"
   functions        = "arn:${local.p}:lambda:${local.r}:${local.a}:function:${local.n}-*"
@@ -52,6 +53,7 @@ locals {
       { Sid = "ListRawUpdates", Effect = "Allow", Action = ["s3:ListBucket"], Resource = [local.raw_bucket] },
       { Sid = "ReadRawUpdates", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["${local.raw_bucket}/*"] },
       # Writing a day's Parquet file, and removing it when a rebuild of the day has no rows.
+      { Sid = "ListParquet", Effect = "Allow", Action = ["s3:ListBucket"], Resource = [local.enriched_bucket] },
       { Sid = "WriteParquet", Effect = "Allow", Action = ["s3:PutObject", "s3:DeleteObject"], Resource = [local.enriched_objects] },
       { Sid = "WriteFunctionLogs", Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = [local.function_logs] },
       { Sid = "SendToDeadLetterQueues", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [local.queues] },
