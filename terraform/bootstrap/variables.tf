@@ -102,7 +102,7 @@ variable "tags" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key, value in var.tags : length(key) >= 1 && length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")])
-    error_message = "Tag keys must be 1 to 128 characters and not start with aws:; values at most 256 characters."
+    condition     = alltrue([for key, value in var.tags : length(key) >= 1 && length(key) <= 128 && length(value) >= 1 && length(value) <= 256 && !startswith(lower(key), "aws:")])
+    error_message = "Tag keys must be 1 to 128 characters and not start with aws:; values 1 to 256 characters (an empty value makes the provider re-read tags after every change, which the CI roles may not)."
   }
 }

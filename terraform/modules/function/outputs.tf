@@ -32,3 +32,8 @@ output "log_group_arn" {
   description = "ARN of the function's CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "environment_variables" {
+  description = "The function's environment as deployed: the caller's variables and FUNCTION_TIMEOUT_SECONDS (names and ids only, never a secret)."
+  value       = aws_lambda_function.this.environment[0].variables
+}
