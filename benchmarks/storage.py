@@ -11,7 +11,7 @@ from typing import Any
 from benchmarks.report import Result
 from benchmarks.synthetic import DAY, synthetic_day
 from functions.etl.job import DaySummary, flatten_objects
-from functions.etl.table import to_parquet, unique_table
+from functions.etl.table import to_parquet
 
 COUNT = 100_000
 
@@ -19,7 +19,7 @@ COUNT = 100_000
 def measure(count: int = COUNT) -> dict[str, Any]:
     day = synthetic_day(count)
     rows = flatten_objects((("in-memory", body) for body in day.bodies), DaySummary(DAY))
-    table, _ = unique_table(rows, day.earlier_update_ids)
+    table, _ = rows.tables(day.earlier_update_ids)["telegram"]
     parquet = len(to_parquet(table))
     return {
         "updates": count,

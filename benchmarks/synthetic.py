@@ -4,7 +4,8 @@ A busy forum supergroup (the demo's "Dados & Café"), a small group and a linked
 Telegram's webhook posts them (``telegram_json``: compact JSON, non-ASCII as UTF-8). Mostly text with
 varied words and lengths (so Parquet's dictionaries do not flatter the storage figure), replies that
 quote the whole replied message, forum-topic messages, photos and other media with captions,
-forwards, service messages; and updates without a row: edits, reactions, member changes.
+forwards, service messages; and the other tables' updates: edits, reactions (a user's change and anonymous
+totals), member changes; and a few updates no table has (callback queries).
 
 The bodies are a day's raw partition as the ETL reads it: one object per update id (a re-delivery on
 the same day overwrites its object), in key order (S3 lists keys in UTF-8 order: ascending ids, for
@@ -26,7 +27,9 @@ DAY_START = 1_767_236_400  # 2026-01-01T00:00 in America/Sao_Paulo
 DAY = "2026-01-01"
 FIRST_UPDATE_ID = 731_554_120
 
-# What an update is, in per mille. Every kind but the last five adds a row.
+# What an update is, as weights (about 1,050 in all: the messages' mix of a busy group, plus 8% of updates of
+# the other tables). "edit" to "raw_only" make rows of the other tables (or none: raw_only); the last two are
+# duplicates the ETL drops; every other kind adds a messages row.
 MIX = {
     "text": 560,
     "reply": 140,
@@ -43,8 +46,10 @@ MIX = {
     "small_group": 40,
     "channel_post": 15,
     "edit": 30,
-    "reaction": 10,
-    "member": 2,
+    "reaction": 40,
+    "reaction_count": 8,
+    "member": 5,
+    "raw_only": 3,
     "late_redelivery": 3,  # one of the previous day's updates again, after midnight
     "resent": 1,  # the same message under a new update id
 }
@@ -70,6 +75,7 @@ FIRST_NAMES = ("Ana", "Bruno", "Carla", "David", "Priya", "Felipe", "Giulia", "J
 LAST_NAMES = ("Souza", "Carvalho", "Miller", "Nair", "Rossi", "Oliveira", "Ferreira", "Müller", None, None)
 LANGUAGES = ("pt-br", "pt-br", "pt-br", "en", "en", "it", "es", None)
 FILE_CHARS = string.ascii_letters + string.digits + "-_"
+EMOJIS = ("👍", "❤", "🔥", "🎉", "😂", "🤔", "👀", "🙏")
 TOPIC_ROOT_ID = 48_000
 
 
@@ -94,9 +100,12 @@ class SyntheticDay:
 
     bodies: list[bytes] = field(default_factory=list)
     earlier_update_ids: frozenset[int] = frozenset()  # the previous day's partition
-    rows: int = 0  # distinct messages: the rows of the day's Parquet file
+    rows: int = 0  # distinct messages: the rows of the day's messages file
     duplicates: int = 0  # late re-deliveries and re-sent messages, which the ETL drops
-    without_row: int = 0  # edits, reactions, member changes
+    without_row: int = 0  # updates no table has
+    table_rows: dict[str, int] = field(  # the rows of the other tables' files
+        default_factory=lambda: {"message_edits": 0, "member_events": 0, "reactions": 0}
+    )
 
     @property
     def raw_bytes(self) -> int:
@@ -197,12 +206,12 @@ class _Writer:
             }
         if kind == "location":
             return {"location": {"latitude": -23.561414, "longitude": -46.655881}}
-        if kind == "service":
-            member = rng.choice(self.users)
+        if kind == "service":  # a newcomer (no member update of the day is about them: one row, not merged)
+            member = {**rng.choice(self.users), "id": 9_000_000_000 + rng.randrange(10**6)}
             return {"new_chat_participant": member, "new_chat_member": member, "new_chat_members": [member]}
         return {"text": self.text()}
 
-    def update(self, index: int, kind: str) -> dict[str, Any]:
+    def update(self, index: int, kind: str) -> dict[str, Any]:  # noqa: PLR0911 - one branch per kind of update
         """The next update of ``kind``."""
         self.update_id += 1
         if kind == "small_group":
@@ -211,13 +220,65 @@ class _Writer:
             post = self.message(index, "text", CHANNEL)
             del post["from"]
             return {"update_id": self.update_id, "channel_post": {**post, "sender_chat": CHANNEL}}
+        date = self.start_epoch + index * 86_399 // self.count
         if kind == "edit" and self.recent:
-            edited = {**self.rng.choice(self.recent), "edit_date": self.start_epoch + index * 86_399 // self.count}
-            return {"update_id": self.update_id, "edited_message": edited}
-        if kind in {"reaction", "member", "edit"}:
-            reaction = {"chat": GROUP, "message_id": self.message_ids[GROUP["id"]], "user": TELEGRAM, "date": 0}
-            return {"update_id": self.update_id, "message_reaction": {**reaction, "new_reaction": []}}
+            edited = {**self.rng.choice(self.recent), "edit_date": date}
+            return {"update_id": self.update_id, "edited_message": {**edited, "text": self.text()}}
+        if kind in {"reaction", "reaction_count", "edit"}:
+            return {"update_id": self.update_id, **self.reaction(kind, date)}
+        if kind == "member":
+            return {"update_id": self.update_id, "chat_member": self.member_change(date)}
+        if kind == "raw_only":
+            query = {"id": str(self.update_id), "from": TELEGRAM, "chat_instance": "-5171", "data": "vote:yes"}
+            return {"update_id": self.update_id, "callback_query": query}
         return {"update_id": self.update_id, "message": self.message(index, kind)}
+
+    def reaction(self, kind: str, date: int) -> dict[str, Any]:
+        """A member's change of reactions to a recent message, or a channel post's anonymous totals."""
+        rng = self.rng
+        if kind == "reaction_count":
+            counts = [
+                {"type": {"type": "emoji", "emoji": emoji}, "total_count": rng.randint(1, 40)}
+                for emoji in rng.sample(EMOJIS, rng.randint(0, 3))
+            ]
+            target = {"chat": CHANNEL, "message_id": self.message_ids[CHANNEL["id"]], "date": date}
+            return {"message_reaction_count": {**target, "reactions": counts}}
+        old, new = (
+            [{"type": "emoji", "emoji": emoji} for emoji in rng.sample(EMOJIS, rng.randint(0, 2))] for _ in range(2)
+        )
+        message_id = rng.choice(self.recent)["message_id"] if self.recent else self.message_ids[GROUP["id"]]
+        user = rng.choices(self.users, weights=self.user_weights)[0]
+        change = {"chat": GROUP, "message_id": message_id, "user": user, "date": date}
+        return {"message_reaction": {**change, "old_reaction": old, "new_reaction": new}}
+
+    def member_change(self, date: int) -> dict[str, Any]:
+        """Someone joining (sometimes by a named invite link) or leaving the group."""
+        user = self.rng.choice(self.users)
+        joining = self.rng.random() < 0.6
+        statuses = ("left", "member") if joining else ("member", "left")
+        change: dict[str, Any] = {"chat": GROUP, "from": user, "date": date}
+        change["old_chat_member"] = {"status": statuses[0], "user": user}
+        change["new_chat_member"] = {"status": statuses[1], "user": user}
+        if joining and self.rng.random() < 0.3:
+            link = {"invite_link": "https://t.me/+Ab3dE5gH1jK9", "creator": self.users[0], "name": "meetup"}
+            change["invite_link"] = {**link, "creates_join_request": False, "is_primary": False, "is_revoked": False}
+        return change
+
+
+def _count_other_rows(day: SyntheticDay, update: dict[str, Any]) -> None:
+    """Add the rows an update that is not a message gives the other tables (none: a raw-only update)."""
+    if "edited_message" in update:
+        day.table_rows["message_edits"] += 1
+    elif "chat_member" in update:
+        day.table_rows["member_events"] += 1
+    elif "message_reaction" in update:
+        change = update["message_reaction"]
+        old, new = ({item["emoji"] for item in change[side]} for side in ("old_reaction", "new_reaction"))
+        day.table_rows["reactions"] += len(old ^ new)
+    elif "message_reaction_count" in update:
+        day.table_rows["reactions"] += max(1, len(update["message_reaction_count"]["reactions"]))
+    else:
+        day.without_row += 1
 
 
 def synthetic_day(count: int, seed: int = 7, start_epoch: int = DAY_START) -> SyntheticDay:
@@ -243,8 +304,9 @@ def synthetic_day(count: int, seed: int = 7, start_epoch: int = DAY_START) -> Sy
             if "message" in update or "channel_post" in update:
                 previous = update
                 day.rows += 1
+                day.table_rows["member_events"] += kind == "service"
             else:
-                day.without_row += 1
+                _count_other_rows(day, update)
             continue
         day.duplicates += 1
     updates.sort(key=lambda update: str(update[0]))  # the keys' order, as the ETL lists them

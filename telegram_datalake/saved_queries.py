@@ -26,13 +26,18 @@ def _sql_dir() -> Path:
 SQL_DIR = _sql_dir()
 
 PLACEHOLDERS = frozenset({"database", "table", "timezone"})
+PARTS_DIR = "parts"  # sql/parts/<name>.sql.tftpl: SQL shared by several queries, filled in as ${<name>}
+PART_SUFFIX = ".sql.tftpl"
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z0-9_-]+")  # Glue database and table names; no quote can break out of "..."
 _ZONE = re.compile(r"[A-Za-z0-9_+/-]+")  # IANA names; no quote can break out of '...'
 
 
+MESSAGES_TABLE = "telegram"  # the messages table: its Glue name is configurable, its key prefix is ENRICHED_PREFIX
+
+
 class Column(TypedDict):
-    """One column of ``schema.json``: its name, Hive type and comment."""
+    """One column of a table's schema: its name, Hive type and comment."""
 
     name: str
     type: str
@@ -40,7 +45,7 @@ class Column(TypedDict):
 
 
 class Schema(TypedDict):
-    """``schema.json``: the table's columns and partition keys, as the Glue table and the DDL declare them."""
+    """``tables/<table>.json``: a table's columns and partition keys, as the Glue table and the DDL declare them."""
 
     description: str
     table: str
@@ -90,23 +95,34 @@ def get_query(name: str, sql_dir: Path = SQL_DIR) -> SavedQuery:
     return queries[name]
 
 
-def check_template(template: str) -> None:
-    """ValueError unless the only ``$`` and ``%{`` in ``template`` are the known ``${name}`` placeholders.
+def load_parts(sql_dir: Path = SQL_DIR) -> dict[str, str]:
+    """The shared SQL of ``sql/parts/``, unrendered, by name (the file name without ``.sql.tftpl``)."""
+    return {
+        path.name.removesuffix(PART_SUFFIX): path.read_text(encoding="utf-8")
+        for path in sorted((sql_dir / PARTS_DIR).glob(f"*{PART_SUFFIX}"))
+    }
+
+
+def check_template(template: str, parts: frozenset[str] = frozenset()) -> None:
+    """ValueError unless the only ``$`` and ``%{`` in ``template`` are the known ``${name}`` placeholders
+    (``parts``: the names of the shared parts it may also use).
 
     Terraform and ``string.Template`` disagree on everything else (``$$``, ``$name``, ``%{ for }``), so a
     template that used any of it would render differently in Athena's saved queries and in DuckDB.
     """
-    unknown = set(_PLACEHOLDER.findall(template)) - PLACEHOLDERS
+    known = PLACEHOLDERS | parts
+    unknown = set(_PLACEHOLDER.findall(template)) - known
     if unknown:
-        raise ValueError(f"unknown placeholders {sorted(unknown)}; only {sorted(PLACEHOLDERS)} are filled in")
+        raise ValueError(f"unknown placeholders {sorted(unknown)}; only {sorted(known)} are filled in")
     if "$" in _PLACEHOLDER.sub("", template):
         raise ValueError("template has a '$' outside the ${name} placeholders")
     if "%{" in template:
         raise ValueError("template has a Terraform '%{' directive")
 
 
-def render(template: str, *, database: str, table: str, timezone: str) -> str:
-    """The template with its placeholders filled in, as Terraform's ``templatefile`` would fill them.
+def render(template: str, *, database: str, table: str, timezone: str, sql_dir: Path = SQL_DIR) -> str:
+    """The template with its placeholders filled in, as Terraform's ``templatefile`` would fill them: the
+    shared parts of ``sql_dir`` rendered first (without their last newline), then the template.
 
     The values are checked first because they are pasted into quoted identifiers and a string literal.
     ValueError names a bad value or template instead of rendering something else.
@@ -121,10 +137,22 @@ def render(template: str, *, database: str, table: str, timezone: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"timezone must be an IANA time zone name, got {timezone!r}") from error
 
-    check_template(template)
-    return Template(template).substitute(database=database, table=table, timezone=timezone)
+    values = {"database": database, "table": table, "timezone": timezone}
+    parts: dict[str, str] = {}
+    for name, part in load_parts(sql_dir).items():
+        check_template(part)
+        parts[name] = Template(part).substitute(values).removesuffix("\n")
+    check_template(template, frozenset(parts))
+    return Template(template).substitute(values | parts)
 
 
-def load_schema(sql_dir: Path = SQL_DIR) -> Schema:
-    """``schema.json``: the single list of the table's columns that the Glue table and the DDL are built from."""
-    return cast(Schema, json.loads((sql_dir / "schema.json").read_text(encoding="utf-8")))
+def load_schema(sql_dir: Path = SQL_DIR, table: str = MESSAGES_TABLE) -> Schema:
+    """``tables/<table>.json``: the single list of a table's columns that its Glue table and DDL are built from."""
+    return cast(Schema, json.loads((sql_dir / "tables" / f"{table}.json").read_text(encoding="utf-8")))
+
+
+def load_schemas(sql_dir: Path = SQL_DIR) -> dict[str, Schema]:
+    """Every table's schema by table name: the messages table first, then the others by name."""
+    names = sorted(path.stem for path in (sql_dir / "tables").glob("*.json"))
+    ordered = [MESSAGES_TABLE, *(name for name in names if name != MESSAGES_TABLE)]
+    return {name: load_schema(sql_dir, name) for name in ordered}

@@ -25,8 +25,9 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secr
 API_URL_ENV = "TELEGRAM_API_URL"
 DEFAULT_API_URL = "https://api.telegram.org"
 
-# What the data lake captures: messages and channel posts, their edits, membership changes and reactions.
-# Telegram sends chat_member and message_reaction only when asked for by name (and only to admins).
+# What the data lake captures: every update type a table has (tests/test_update_tables.py checks it against the
+# ETL): messages and channel posts, their edits, membership changes and reactions. Telegram sends chat_member,
+# message_reaction and message_reaction_count only when asked for by name, and only to an admin of the chat.
 DEFAULT_ALLOWED_UPDATES = (
     "message",
     "edited_message",
@@ -35,6 +36,7 @@ DEFAULT_ALLOWED_UPDATES = (
     "my_chat_member",
     "chat_member",
     "message_reaction",
+    "message_reaction_count",
 )
 
 REQUEST_TIMEOUT = 30.0  # seconds, for every call but the long poll

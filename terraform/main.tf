@@ -4,8 +4,14 @@ locals {
   dist_dir = var.dist_dir != null ? var.dist_dir : "${path.root}/../dist"
   sql_dir  = "${path.root}/../sql"
 
-  # The table's columns and partition keys come from the one schema file the ETL is tested against.
-  schema = jsondecode(file("${path.module}/../sql/schema.json"))
+  # Every table's columns and partition keys come from its one schema file, the one the ETL is tested
+  # against: sql/tables/<table>.json. telegram.json is the messages table (under enriched_prefix, its Glue
+  # name its "table"); every other table is named after its file and kept under <table>/ of the bucket.
+  tables_dir     = "${path.module}/../sql/tables"
+  tables         = { for file in fileset(local.tables_dir, "*.json") : trimsuffix(file, ".json") => jsondecode(file("${local.tables_dir}/${file}")) }
+  messages_table = "telegram"
+  schema         = local.tables[local.messages_table]
+  update_tables  = sort([for name in keys(local.tables) : name if name != local.messages_table])
 
   database_name = replace(var.name_prefix, "-", "_")
 
@@ -91,6 +97,7 @@ module "etl" {
   enriched_bucket_arn            = module.storage.bucket_arns["enriched"]
   raw_prefix                     = var.raw_prefix
   enriched_prefix                = var.enriched_prefix
+  table_prefixes                 = local.update_tables
   timezone                       = var.timezone
   max_workers                    = var.etl_max_workers
   log_retention_days             = var.log_retention_days
@@ -104,8 +111,7 @@ module "analytics" {
 
   database_name                  = local.database_name
   table_name                     = local.schema.table
-  columns                        = local.schema.columns
-  partition_keys                 = local.schema.partition_keys
+  tables                         = local.tables
   enriched_bucket_name           = module.storage.bucket_names["enriched"]
   enriched_prefix                = var.enriched_prefix
   projection_start_date          = var.projection_start_date

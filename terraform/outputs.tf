@@ -14,7 +14,7 @@ output "raw_bucket_name" {
 }
 
 output "enriched_bucket_name" {
-  description = "Bucket with the Parquet files: <enriched_prefix>/context_date=YYYY-MM-DD/telegram.parquet."
+  description = "Bucket with the Parquet files: the messages' <enriched_prefix>/context_date=YYYY-MM-DD/telegram.parquet, every other table's <table>/context_date=YYYY-MM-DD/<table>.parquet."
   value       = module.storage.bucket_names["enriched"]
 }
 
@@ -44,8 +44,13 @@ output "glue_database_name" {
 }
 
 output "glue_table_name" {
-  description = "Glue catalog table to query with Athena."
+  description = "Glue catalog table of the messages, to query with Athena."
   value       = module.analytics.table_name
+}
+
+output "glue_table_names" {
+  description = "Glue catalog tables by table, one per sql/tables/*.json: telegram (the messages, glue_table_name), message_edits, member_events, reactions."
+  value       = module.analytics.table_names
 }
 
 output "athena_workgroup_name" {
@@ -54,7 +59,7 @@ output "athena_workgroup_name" {
 }
 
 output "named_query_ids" {
-  description = "Ids of the saved Athena queries by name."
+  description = "Ids of the saved Athena queries by name: create_table (the messages table's DDL), create_table_<table> (every other table's), and one per sql/*.sql."
   value       = module.analytics.named_query_ids
 }
 

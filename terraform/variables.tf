@@ -136,13 +136,18 @@ variable "raw_prefix" {
 }
 
 variable "enriched_prefix" {
-  description = "Key prefix of the Parquet files: s3://<enriched bucket>/<enriched_prefix>/context_date=YYYY-MM-DD/telegram.parquet."
+  description = "Key prefix of the messages table's Parquet files: s3://<enriched bucket>/<enriched_prefix>/context_date=YYYY-MM-DD/telegram.parquet. The other tables' prefixes are their names (s3://<enriched bucket>/<table>/context_date=YYYY-MM-DD/<table>.parquet, one per sql/tables/*.json but telegram.json): enriched_prefix may be neither of them, nor under one."
   type        = string
   default     = "telegram"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.enriched_prefix))
     error_message = "enriched_prefix must be one or more path segments of letters, digits, '_', '.' or '-', separated by single slashes, with no leading or trailing slash."
+  }
+
+  validation {
+    condition     = alltrue([for table in local.update_tables : var.enriched_prefix != table && !startswith(var.enriched_prefix, "${table}/")])
+    error_message = "enriched_prefix must not be another table's prefix (${join(", ", local.update_tables)}) or under one: the ETL writes that table there."
   }
 }
 

@@ -68,7 +68,7 @@ def text_update(
 
 
 def no_row_update(update_id: int, kind: str) -> dict[str, Any]:
-    """An update of a kind that is kept in raw but has no row in the enriched table."""
+    """An update of a kind that has no row in the messages table (some have rows in the other tables)."""
     payloads: dict[str, Any] = {
         "edited_message": message(1, text="Bom dia (editado)", edit_date=DAY_START + 60),
         "edited_channel_post": message(
@@ -91,6 +91,7 @@ def no_row_update(update_id: int, kind: str) -> dict[str, Any]:
             "new_reaction": [{"type": "emoji", "emoji": "👍"}],
         },
         "poll_answer": {"poll_id": "5312", "user": USER, "option_ids": [0]},
+        "chat_join_request": {"chat": GROUP, "from": USER, "user_chat_id": USER["id"], "date": DAY_START},
     }
     return update(update_id, payloads[kind], kind)
 
@@ -102,6 +103,7 @@ NO_ROW_KINDS = (
     "callback_query",
     "message_reaction",
     "poll_answer",
+    "chat_join_request",
 )
 
 

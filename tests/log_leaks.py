@@ -58,9 +58,10 @@ VOCABULARY = " | ".join(
         # fields
         "timestamp level logger message status_code outcome reason update_id update_type chat_id key duration_ms",
         "date objects_read rows_written skipped duplicates updates_without_row output_key bytes_written removed_key",
+        "raw_only_updates tables rows bytes message_edits member_events reactions",
         # levels, loggers, outcomes, messages
         "DEBUG INFO WARNING ERROR CRITICAL telegram_pipeline.ingest telegram_pipeline.etl",
-        "stored ignored rejected error misconfigured day processed skipped raw object",
+        "stored ignored rejected error misconfigured unavailable day processed skipped raw object",
         # ingest reasons
         "missing secret token",
         "wrong secret token",
@@ -79,12 +80,17 @@ VOCABULARY = " | ".join(
         # etl reasons and update kinds
         "not valid JSON",
         "not a Telegram update",
-        "updates have no row",
+        "updates have no messages row",
         "is not an object",
         "lacks message_id, chat.id or a valid date",
-        "message edited_message channel_post edited_channel_post callback_query my_chat_member",
+        "lacks message_id, chat.id, a valid date or edit_date",
+        "lacks chat.id, new_chat_member's user.id and status, or a valid date",
+        "lacks chat.id, message_id or a valid date",
+        "lacks its reactions list",
+        "message edited_message channel_post edited_channel_post callback_query my_chat_member chat_member",
+        "message_reaction message_reaction_count chat_join_request poll_answer",
         # keys
-        "telegram/context_date= .json telegram.parquet",
+        "telegram/context_date= .json telegram.parquet message_edits.parquet member_events.parquet reactions.parquet",
     )
 ).casefold()
 

@@ -22,7 +22,7 @@ from moto import mock_aws
 from moto.moto_api._internal.models import moto_api_backend
 
 from telegram_datalake.cli import backfill, main
-from telegram_datalake.cli.backfill import MAX_DAYS, READ_TIMEOUT, days_between, lambda_client
+from telegram_datalake.cli.backfill import COLUMNS, MAX_DAYS, READ_TIMEOUT, days_between, lambda_client
 from telegram_datalake.cli.errors import CliError
 from tests.cli_support import cli
 from tests.conftest import ENRICHED_BUCKET, RAW_BUCKET
@@ -93,8 +93,8 @@ def test_days_between_is_inclusive_up_to_a_leap_years_days() -> None:
 
 
 def put_three_days(s3: S3Client) -> None:
-    """Day 1: three messages. Day 2: two messages, a re-delivery of day 1's first update, an edit (no row)
-    and an object that is not JSON. Day 3: one message.
+    """Day 1: three messages. Day 2: two messages, a re-delivery of day 1's first update, an edit (a row of the
+    edits table) and an object that is not JSON. Day 3: one message.
     """
     for update_id in (101, 102, 103):
         put_raw(s3, DAYS[0], text_update(update_id, date=DAY_START + update_id))
@@ -113,12 +113,12 @@ def parquet_sizes(s3: S3Client) -> dict[str, int]:
 
 def expected_table(sizes: list[int]) -> list[str]:
     rows = [
-        (DAYS[0], 3, 3, 0, 0, 0, sizes[0]),
-        (DAYS[1], 5, 2, 1, 1, 1, sizes[1]),
-        (DAYS[2], 1, 1, 0, 0, 0, sizes[2]),
-        ("total", 9, 6, 1, 1, 1, sum(sizes)),
+        (DAYS[0], 3, 3, 0, 0, 0, 0, 0, 0, sizes[0]),
+        (DAYS[1], 5, 2, 1, 0, 0, 1, 1, 0, sizes[1]),
+        (DAYS[2], 1, 1, 0, 0, 0, 0, 0, 0, sizes[2]),
+        ("total", 9, 6, 1, 0, 0, 1, 1, 0, sum(sizes)),
     ]
-    header = ("date", "objects_read", "rows_written", "skipped", "duplicates", "updates_without_row", "bytes_written")
+    header = COLUMNS
     widths = [max(len(str(row[index])) for row in [header, *rows]) for index in range(len(header))]
 
     def line(row: tuple[Any, ...], numbers: bool) -> str:
@@ -141,8 +141,11 @@ def test_local_backfill_writes_one_parquet_file_per_day(capsys: pytest.CaptureFi
 
     sizes = parquet_sizes(s3)
     keys = [f"telegram/context_date={day}/telegram.parquet" for day in DAYS]
-    assert sorted(sizes) == keys
-    assert run.out.splitlines() == expected_table([sizes[key] for key in keys])
+    edits = f"message_edits/context_date={DAYS[1]}/message_edits.parquet"
+    assert sorted(sizes) == [edits, *keys]
+    day_sizes = [sizes[key] for key in keys]
+    day_sizes[1] += sizes[edits]
+    assert run.out.splitlines() == expected_table(day_sizes)
     lines = run.err.splitlines()
     assert lines[0] == (
         f"backfill: 3 days, {DAYS[0]} to {DAYS[2]}, with the ETL handler in this process "
@@ -231,16 +234,19 @@ class DeployedEtl:
         moto_api_backend.set_lambda_simple_result(json.dumps(result), ACCOUNT, REGION)
 
 
-def summary(day: str, objects: int, rows: int, skipped: int = 0, duplicates: int = 0) -> dict[str, Any]:
+def summary(day: str, objects: int, rows: int, skipped: int = 0, duplicates: int = 0, *, edits: int = 0) -> Any:
+    """An ETL day summary: ``rows`` messages, ``edits`` edits (one a repeat), the rest raw only."""
+    edit_table = {"rows": edits, "duplicates": 1 if edits else 0, "key": None, "bytes": 500 if edits else 0}
     return {
         "date": day,
         "objects_read": objects,
         "rows_written": rows,
         "skipped": skipped,
         "duplicates": duplicates,
-        "updates_without_row": objects - rows - skipped - duplicates,
+        "updates_without_row": objects - rows - skipped - duplicates - edits - (1 if edits else 0),
         "output_key": f"telegram/context_date={day}/telegram.parquet",
         "bytes_written": 1000 + rows,
+        "tables": {"message_edits": edit_table, "member_events": {"rows": 0}, "reactions": {"rows": 0}},
     }
 
 
@@ -274,7 +280,7 @@ def deployed() -> Iterator[DeployedEtl]:
 def test_backfill_invokes_the_function_once_per_day(
     capsys: pytest.CaptureFixture[str], deployed: DeployedEtl, terraform_dir: Path
 ) -> None:
-    for result in (summary(DAYS[0], 10, 8, 1, 1), summary(DAYS[1], 0, 0), summary(DAYS[2], 5, 5)):
+    for result in (summary(DAYS[0], 10, 6, 1, 0, edits=2), summary(DAYS[1], 0, 0), summary(DAYS[2], 5, 5)):
         deployed.answer({"days": [result]})
     run = cli(capsys, "backfill", "--from", DAYS[0], "--to", DAYS[2], "--terraform-dir", str(terraform_dir))
     assert run.code == 0, run.err
@@ -287,12 +293,18 @@ def test_backfill_invokes_the_function_once_per_day(
         for day in DAYS
     ]
     assert run.out.splitlines() == [
-        "date        objects_read  rows_written  skipped  duplicates  updates_without_row  bytes_written",
-        "----------  ------------  ------------  -------  ----------  -------------------  -------------",
-        "2024-01-01            10             8        1           1                    0           1008",
-        "2024-01-02             0             0        0           0                    0           1000",
-        "2024-01-03             5             5        0           0                    0           1005",
-        "total                 15            13        1           1                    0           3013",
+        "date        objects_read  rows_written  message_edits  member_events  reactions  skipped  duplicates"
+        "  updates_without_row  bytes_written",
+        "----------  ------------  ------------  -------------  -------------  ---------  -------  ----------"
+        "  -------------------  -------------",
+        "2024-01-01            10             6              2              0          0        1           1"
+        "                    0           1506",  # one repeated edit; the edits file's bytes added
+        "2024-01-02             0             0              0              0          0        0           0"
+        "                    0           1000",
+        "2024-01-03             5             5              0              0          0        0           0"
+        "                    0           1005",
+        "total                 15            11              2              0          0        1           1"
+        "                    0           3511",
         "(4 rows)",
     ]
     assert run.err.splitlines()[0] == f"backfill: 3 days, {DAYS[0]} to {DAYS[2]}, with function {FUNCTION}"
@@ -303,14 +315,18 @@ def test_csv_and_json_have_no_total_row(capsys: pytest.CaptureFixture[str], depl
     deployed.answer({"days": [summary(DAYS[0], 2, 2)]})
     args = ["backfill", "--from", DAYS[0], "--to", DAYS[0], "--function-name", FUNCTION]
     assert cli(capsys, *args, "--format", "csv").out == (
-        "date,objects_read,rows_written,skipped,duplicates,updates_without_row,bytes_written\n"
-        "2024-01-01,2,2,0,0,0,1002\n"
+        "date,objects_read,rows_written,message_edits,member_events,reactions,skipped,duplicates,updates_without_row,"
+        "bytes_written\n"
+        "2024-01-01,2,2,0,0,0,0,0,0,1002\n"
     )
     assert json.loads(cli(capsys, *args, "--format", "json").out) == [
         {
             "date": "2024-01-01",
             "objects_read": 2,
             "rows_written": 2,
+            "message_edits": 0,
+            "member_events": 0,
+            "reactions": 0,
             "skipped": 0,
             "duplicates": 0,
             "updates_without_row": 0,
@@ -334,9 +350,12 @@ def test_a_function_error_stops_the_backfill(capsys: pytest.CaptureFixture[str],
         f"the days before it were processed; fix the cause and rerun from --from {DAYS[1]} (or use --keep-going)"
     )
     assert run.out.splitlines()[2:5] == [
-        "2024-01-01             1             1        0           0                    0           1001",
-        "2024-01-02          NULL          NULL     NULL        NULL                 NULL           NULL",
-        "total                  1             1        0           0                    0           1001",
+        "2024-01-01             1             1              0              0          0        0           0"
+        "                    0           1001",
+        "2024-01-02          NULL          NULL           NULL           NULL       NULL     NULL        NULL"
+        "                 NULL           NULL",
+        "total                  1             1              0              0          0        0           0"
+        "                    0           1001",
     ]
 
 
@@ -353,7 +372,8 @@ def test_keep_going_runs_every_day_and_exits_1(capsys: pytest.CaptureFixture[str
         f"backfill: 1 of 3 days failed: {DAYS[1]} (ClientError: {ERROR['errorMessage']})"
     )
     assert run.out.splitlines()[-2] == (
-        "total                  3             3        0           0                    0           2003"
+        "total                  3             3              0              0          0        0           0"
+        "                    0           2003"
     )
 
 

@@ -1,5 +1,6 @@
-"""``query list`` and ``query run``: every saved query on DuckDB (a local folder and a moto bucket), and the
-Athena engine on moto (rendered SQL, workgroup, typed and paged results, failures, backoff, timeout).
+"""``query list`` and ``query run``: every saved query on DuckDB (a local copy of the enriched bucket and a
+moto bucket, every table), and the Athena engine on moto (rendered SQL, workgroup, typed and paged results,
+failures, backoff, timeout).
 
 Moto runs no SQL: Athena's results are queued through moto's API, and what moto cannot do (page the
 results, fail a query) is done to the real client's responses by botocore event hooks.
@@ -8,6 +9,7 @@ results, fail a query) is done to the real client's responses by botocore event 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,9 +25,11 @@ from moto.moto_api._internal.models import moto_api_backend
 
 from telegram_datalake import athena
 from telegram_datalake.cli import main
-from telegram_datalake.saved_queries import SQL_DIR, description, list_queries, render
+from telegram_datalake.cli.query import OTHER_TABLES
+from telegram_datalake.saved_queries import MESSAGES_TABLE, SQL_DIR, description, list_queries, load_schemas, render
 from tests.cli_support import cli
-from tests.sql_samples import DATABASE, EXPECTED, TABLE, TIMEZONE, day, write_lake
+from tests.sql_expected import EXPECTED
+from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, write_lake
 from tests.terraform_state import OFFLINE_ENVIRONMENT, apply_outputs
 
 if TYPE_CHECKING:
@@ -44,9 +48,14 @@ def json_ready(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("lake") / "telegram"
+    """The sample lake, laid out as the enriched bucket: telegram/, message_edits/, member_events/, reactions/."""
+    root = tmp_path_factory.mktemp("lake")
     write_lake(root)
     return root
+
+
+# The sample lake's days with a file, per table: 28 files.
+FILES_PER_FOLDER = "member_events/ 7, message_edits/ 3, reactions/ 5"
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +90,11 @@ def test_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     if command[-1] == "run":
         for option in ("--engine", "--format", "--parquet-dir", "--bucket", "--workgroup", "--timezone"):
             assert option in out
+        assert "ENRICHED_PREFIX" in out
+
+
+def test_the_help_names_the_tables_a_parquet_dir_holds() -> None:
+    assert sorted(OTHER_TABLES) == [name for name in load_schemas() if name != MESSAGES_TABLE]
 
 
 def test_query_list_names_and_describes_every_sql_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,6 +121,7 @@ def test_every_saved_query_runs_on_duckdb(capsys: pytest.CaptureFixture[str], la
     expected = EXPECTED[name]
     assert json.loads(run.out) == [dict(zip(expected.columns, row, strict=True)) for row in json_ready(expected.rows)]
     assert f"{len(expected.rows)} row" in run.err  # the progress line, on stderr
+    assert f" from 28 Parquet files of {lake} (telegram/ 13, {FILES_PER_FOLDER}) in " in run.err
 
 
 def test_csv_output_is_exact(capsys: pytest.CaptureFixture[str], lake: Path) -> None:
@@ -115,22 +130,29 @@ def test_csv_output_is_exact(capsys: pytest.CaptureFixture[str], lake: Path) -> 
     run = cli(
         capsys, "query", "run", "messages_per_day", "--engine", "duckdb", "--parquet-dir", str(lake), "--format", "csv"
     )
-    assert run.out == (
-        f"context_date,message_count\n{day(1)},4\n{day(2)},5\n{day(3)},5\n{day(29)},10\n{day(31)},1\n{day(40)},3\n"
-    )
+    expected = EXPECTED["messages_per_day"]
+    lines = [",".join(expected.columns), *(",".join(map(str, row)) for row in expected.rows)]
+    assert run.out == "\n".join(lines) + "\n"
+    assert run.out.splitlines()[:3] == [
+        "chat_id,chat_title,context_date,message_count",
+        f"-1001987654321,Dados & Cia,{day(1)},4",
+        f"-1001987654321,Dados & Cia,{day(2)},5",
+    ]
 
 
 def test_table_output_layout(capsys: pytest.CaptureFixture[str], lake: Path) -> None:
     run = cli(capsys, "query", "run", "top_users_last_30_days", "--engine", "duckdb", "--parquet-dir", str(lake))
     assert run.code == 0
+    group = "-1001987654321  Dados & Cia"
     assert run.out.splitlines() == [
-        "user_id  user_first_name  message_count",
-        "-------  ---------------  -------------",
-        "    321  Andre                        5",
-        "    654  Bia                          5",
-        "    987  Carlos                       4",
-        *[f"   {guest}  Guest{guest - 1000}                       1" for guest in range(1001, 1008)],
-        "(10 rows)",
+        "       chat_id  chat_title   user_id  user_first_name  message_count",
+        "--------------  -----------  -------  ---------------  -------------",
+        f"{group}      321  Andre                        5",
+        f"{group}      654  Bia                          5",
+        f"{group}      987  Carlos                       4",
+        *[f"{group}     {guest}  Guest{guest - 1000}                       1" for guest in range(1001, 1008)],
+        "-1001555000111  Clube            654  Bia                          1",
+        "(11 rows)",
     ]
 
 
@@ -138,15 +160,49 @@ def test_timezone_option_reaches_the_query(capsys: pytest.CaptureFixture[str], l
     args = ["query", "run", "activity_by_hour", "--engine", "duckdb", "--parquet-dir", str(lake), "--format", "csv"]
     local = cli(capsys, *args).out.splitlines()
     utc = cli(capsys, *args, "--timezone", "UTC").out.splitlines()
-    assert local[1 + 10] == "10,11"  # ten o'clock in São Paulo
-    assert utc[1 + 13] == "13,11"  # is 13:00 UTC
+    assert local[1 + 10] == "-1001987654321,Dados & Cia,10,11"  # ten o'clock in São Paulo
+    assert utc[1 + 13] == "-1001987654321,Dados & Cia,13,11"  # is 13:00 UTC
 
 
 def test_an_empty_folder_gives_an_empty_result_and_a_hint(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     run = cli(capsys, "query", "run", "messages_per_day", "--engine", "duckdb", "--parquet-dir", str(tmp_path))
     assert run.code == 0
-    assert run.out.splitlines() == ["context_date  message_count", "------------  -------------", "(0 rows)"]
-    assert "no context_date=YYYY-MM-DD/*.parquet under" in run.err
+    assert run.out.splitlines() == [
+        "chat_id  chat_title  context_date  message_count",
+        "-------  ----------  ------------  -------------",
+        "(0 rows)",
+    ]
+    assert (
+        f"duckdb: no context_date=YYYY-MM-DD/*.parquet under {tmp_path} in telegram/ 0, member_events/ 0, "
+        "message_edits/ 0, reactions/ 0: the result is empty (give the copy of the enriched bucket: the folder "
+        "holding telegram/ and the other tables' folders)"
+    ) in run.err
+
+
+def test_a_tables_folder_is_refused_as_the_parquet_dir(capsys: pytest.CaptureFixture[str], lake: Path) -> None:
+    """Before the other tables, --parquet-dir was the messages table's folder: now that reads as a mistake."""
+    messages = lake / PREFIX
+    run = cli(capsys, "query", "run", "messages_per_day", "--engine", "duckdb", "--parquet-dir", str(messages))
+    assert run.code == 2
+    assert run.err.splitlines()[-1] == (
+        f"telegram-datalake: error: DuckDB could not run messages_per_day on {messages}: {messages} holds "
+        "context_date= folders, so it is one table's folder: give the folder above it, laid out as the enriched "
+        "bucket (the messages table in telegram/, the others in <table>/)"
+    )
+
+
+def test_the_prefix_locates_the_messages_table_in_a_parquet_dir(
+    capsys: pytest.CaptureFixture[str], lake: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(lake / PREFIX, tmp_path / "exports" / "chat")
+    for table in OTHER_TABLES:
+        shutil.copytree(lake / table, tmp_path / table)
+    args = ["--engine", "duckdb", "--parquet-dir", str(tmp_path), "--prefix", "exports/chat", "--format", "json"]
+    run = cli(capsys, "query", "run", "reactions_per_emoji", *args)
+    assert run.code == 0, run.err
+    expected = EXPECTED["reactions_per_emoji"]
+    assert json.loads(run.out) == [dict(zip(expected.columns, row, strict=True)) for row in json_ready(expected.rows)]
+    assert f"9 rows from 28 Parquet files of {tmp_path} (exports/chat/ 13, {FILES_PER_FOLDER}) in " in run.err
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -155,13 +211,15 @@ def test_an_empty_folder_gives_an_empty_result_and_a_hint(capsys: pytest.Capture
 
 @pytest.fixture
 def enriched_bucket(lake: Path) -> Iterator[str]:
-    """The sample lake uploaded to a moto bucket under ``telegram/``, plus an object that is not a partition."""
+    """The sample lake uploaded to a moto bucket (every table under its prefix), plus objects that are not
+    partitions and a file under another prefix."""
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=ENRICHED)
-        for path in sorted(lake.glob("context_date=*/telegram.parquet")):
-            s3.upload_file(str(path), ENRICHED, f"telegram/{path.parent.name}/{path.name}")
+        for path in sorted(lake.rglob("*.parquet")):
+            s3.upload_file(str(path), ENRICHED, path.relative_to(lake).as_posix())
         s3.put_object(Bucket=ENRICHED, Key="telegram/_SUCCESS", Body=b"")
+        s3.put_object(Bucket=ENRICHED, Key="reactions/old/context_date=2020-01-01/reactions.parquet", Body=b"x")
         s3.put_object(Bucket=ENRICHED, Key="other/context_date=2020-01-01/telegram.parquet", Body=b"not parquet")
         yield ENRICHED
 
@@ -174,7 +232,7 @@ def test_duckdb_over_the_bucket(capsys: pytest.CaptureFixture[str]) -> None:
     assert run.code == 0, run.err
     expected = EXPECTED["messages_per_day"]
     assert json.loads(run.out) == [dict(zip(expected.columns, row, strict=True)) for row in json_ready(expected.rows)]
-    assert f"downloaded 6 Parquet files from s3://{ENRICHED}/telegram/" in run.err
+    assert f"downloaded 28 Parquet files from s3://{ENRICHED}/ (telegram/ 13, {FILES_PER_FOLDER})" in run.err
 
 
 @pytest.mark.usefixtures("enriched_bucket", "offline_terraform")
@@ -186,9 +244,9 @@ def test_duckdb_finds_the_bucket_in_the_terraform_outputs(
     )
     assert run.code == 0, run.err
     assert run.out.splitlines()[:3] == [
-        "context_date  active_users",
-        "------------  ------------",
-        f"{day(1)!s:<12}  {3:>12}",
+        "       chat_id  chat_title   context_date  active_users",
+        "--------------  -----------  ------------  ------------",
+        f"-1001987654321  Dados & Cia  {day(1)!s:<12}  {3:>12}",
     ]
 
 
@@ -197,9 +255,10 @@ def test_duckdb_reads_only_the_given_prefix(capsys: pytest.CaptureFixture[str]) 
     args = ["query", "run", "messages_per_day", "--engine", "duckdb", "--bucket", ENRICHED, "--prefix", "other"]
     run = cli(capsys, *args)
     assert run.code == 2
-    assert "downloaded 1 Parquet file from " in run.err  # other/'s file, not telegram/'s six
+    # other/'s file, not telegram/'s thirteen; the other tables from their own prefixes, not reactions/old/
+    assert f"downloaded 16 Parquet files from s3://{ENRICHED}/ (other/ 1, {FILES_PER_FOLDER})" in run.err
     last = run.err.splitlines()[-1]
-    assert last.startswith(f"telegram-datalake: error: DuckDB could not run messages_per_day on s3://{ENRICHED}/other/")
+    assert last.startswith(f"telegram-datalake: error: DuckDB could not run messages_per_day on s3://{ENRICHED}/: ")
     assert last.endswith("too small to be a Parquet file")
 
 
@@ -207,9 +266,7 @@ def test_duckdb_reads_only_the_given_prefix(capsys: pytest.CaptureFixture[str]) 
 def test_a_missing_bucket_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     run = cli(capsys, "query", "run", "messages_per_day", "--engine", "duckdb", "--bucket", "no-such-bucket")
     assert run.code == 2
-    assert run.err.startswith(
-        "telegram-datalake: error: downloading s3://no-such-bucket/telegram/ failed: NoSuchBucket"
-    )
+    assert run.err.startswith("telegram-datalake: error: downloading s3://no-such-bucket/ failed: NoSuchBucket")
     assert "Traceback" not in run.err
 
 
@@ -494,8 +551,12 @@ def test_backoff_and_sizes() -> None:
         (["messages_per_day", "--page-size", "1001"], "argument --page-size: must be a whole number from 1 to 1000"),
         (["messages_per_day", "--engine", "duckdb", "--parquet-dir", "/nonexistent"], "is not a folder"),
         (
-            ["messages_per_day", "--engine", "duckdb", "--parquet-dir", ".", "--prefix", "x"],
-            "--prefix applies to --bucket",
+            ["messages_per_day", "--engine", "duckdb", "--parquet-dir", ".", "--prefix", "reactions"],
+            "--prefix: the messages prefix 'reactions' is inside reactions/, the reactions table's folder",
+        ),
+        (
+            ["messages_per_day", "--engine", "duckdb", "--bucket", "b", "--prefix", "../up"],
+            "--prefix: the messages prefix must be a key prefix such as 'telegram', got '../up'",
         ),
         (
             ["messages_per_day", "--database", 'a"b', "--table", "t", "--workgroup", "w"],

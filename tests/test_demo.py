@@ -39,9 +39,14 @@ from tests.cli_support import serve_process
 
 TIMEZONE = "America/Sao_Paulo"
 # The seeded week: requests by outcome, and rows per day, oldest day first.
-SENT, STORED, IGNORED, REJECTED = 260, 256, 2, 2
-RAW_OBJECTS = 255  # one update was delivered twice
-ROWS_PER_DAY = [31, 40, 37, 38, 36, 39, 31]
+SENT, STORED, IGNORED, REJECTED = 272, 268, 2, 2
+RAW_OBJECTS = 267  # one update was delivered twice
+ROWS_PER_DAY = [31, 34, 31, 38, 35, 32, 37]
+# The week's rows of the other tables: three edits; Lucas, Giulia and a spam account joining, Lucas leaving,
+# the spam account banned, the bot and Carla promoted (four service messages repeat a chat_member update:
+# one row each); the reaction changes and the channel's totals.
+TABLE_ROWS = {"message_edits": 3, "member_events": 7, "reactions": 23}
+MEMBER_EVENTS = {"joined": 3, "left": 1, "banned": 1, "promoted": 2}
 
 
 def yesterday() -> date:
@@ -101,8 +106,11 @@ def test_sample_covers_what_a_real_group_sends() -> None:
     post = one_update(sample, lambda u: "channel_post" in u and "Newsletter" in u["channel_post"]["text"])
     assert "from" not in post["channel_post"]
     assert post["channel_post"]["sender_chat"]["id"] == CHANNEL["id"]
-    one_update(sample, lambda u: "edited_message" in u)
+    assert len(updates_with(sample, lambda u: "edited_message" in u)) == 3
     one_update(sample, lambda u: "my_chat_member" in u)
+    for kind in ("chat_member", "message_reaction", "message_reaction_count"):
+        assert updates_with(sample, lambda u, kind=kind: kind in u), kind
+    assert any("left_chat_member" in message for message in messages)
 
     # Each update arrives a few seconds after it happened, on the same day.
     for delivery, update in updates_with(sample, lambda u: "message" in u and u["message"]["chat"] == GROUP):
@@ -133,10 +141,11 @@ def raw_objects(stack: LocalStack) -> dict[str, bytes]:
         client.close()
 
 
-def parquet_rows(stack: LocalStack) -> list[dict[str, Any]]:
+def parquet_rows(stack: LocalStack, prefix: str = "telegram") -> list[dict[str, Any]]:
+    """Every row of one table (its key prefix), with its partition's day."""
     client = stack.s3()
     try:
-        listing = client.list_objects_v2(Bucket=stack.enriched_bucket)["Contents"]
+        listing = client.list_objects_v2(Bucket=stack.enriched_bucket, Prefix=f"{prefix}/")["Contents"]
         rows: list[dict[str, Any]] = []
         for item in sorted(listing, key=lambda item: item["Key"]):
             body = client.get_object(Bucket=stack.enriched_bucket, Key=item["Key"])["Body"].read()
@@ -164,15 +173,18 @@ def test_demo_pipeline_end_to_end() -> None:
         summary = run_pipeline(stack, sample, out)
         raw = raw_objects(stack)
         rows = parquet_rows(stack)
+        events = parquet_rows(stack, "member_events")
 
     days = [day.isoformat() for day in sample.days]
     assert (summary.sent, summary.stored, summary.ignored, summary.rejected) == (SENT, STORED, IGNORED, REJECTED)
     assert summary.raw_objects == RAW_OBJECTS == len(raw)
     assert summary.rows_per_day == dict(zip(days, ROWS_PER_DAY, strict=True)) == sample.expected_rows_per_day()
     assert Counter(row["context_date"] for row in rows) == summary.rows_per_day
+    assert summary.table_rows == TABLE_ROWS
+    assert Counter(row["event"] for row in events) == MEMBER_EVENTS
     assert_raw_layer(sample, raw, rows)
     assert_rows(sample, rows)
-    assert_query_tables(out.getvalue(), summary.rows_per_day, summary.queries)
+    assert_query_tables(out.getvalue(), summary.queries)
 
 
 def assert_raw_layer(sample: SampleChat, raw: dict[str, bytes], rows: list[dict[str, Any]]) -> None:
@@ -195,8 +207,8 @@ def assert_raw_layer(sample: SampleChat, raw: dict[str, bytes], rows: list[dict[
     assert not any("poll" in update for update in updates)
     assert not any(key.endswith("/1.json") for key in raw)  # the forged update's id
 
-    # The edit is stored raw, but adds no row: the row keeps the text as first sent.
-    edit = one_update(sample, lambda u: "edited_message" in u)
+    # The edit is stored raw, and adds no messages row: the row keeps the text as first sent.
+    edit = updates_with(sample, lambda u: "edited_message" in u)[0][1]
     assert edit in updates
     assert edit["update_id"] not in {row["update_id"] for row in rows}
     edited_rows = [row for row in rows if row["message_id"] == edit["edited_message"]["message_id"]]
@@ -223,8 +235,9 @@ def assert_rows(sample: SampleChat, rows: list[dict[str, Any]]) -> None:
     assert {row["message_type"] for row in rows} == types
 
 
-def assert_query_tables(output: str, rows_per_day: dict[str, int], names: tuple[str, ...]) -> None:
-    """Every saved query printed its description and a table with rows; messages_per_day agrees with the ETL."""
+def assert_query_tables(output: str, names: tuple[str, ...]) -> None:
+    """Every saved query printed its description and a table with rows (the demo itself checks that
+    messages_per_day adds up to the ETL's rows, and fails otherwise)."""
     sections = query_sections(output)
     queries = list_queries()
     assert list(sections) == [query.name for query in queries] == list(names)
@@ -233,8 +246,8 @@ def assert_query_tables(output: str, rows_per_day: dict[str, int], names: tuple[
         assert query.description.split()[:4] == section.split()[:4]
         assert re.search(r"^  -+(  -+)*$", section, flags=re.MULTILINE), query.name
         assert re.search(r"^  \((\d+ rows?|first 10 of \d+ rows)\)$", section, flags=re.MULTILINE), query.name
-    for day, count in rows_per_day.items():
-        assert re.search(rf"^  {day}\s+{count}$", sections["messages_per_day"], flags=re.MULTILINE)
+    for name in ("member_growth_per_day", "reactions_per_emoji", "edits_per_user_per_day"):
+        assert "Dados & Café ☕" in sections[name], name
     assert '"logger"' not in output  # the functions' INFO log lines are quiet
 
 
@@ -263,7 +276,8 @@ def test_cli_demo_exits_zero_and_prints_the_summary(capsys: pytest.CaptureFixtur
         ("stored", STORED),
         ("ignored", IGNORED),
         ("rejected", REJECTED),
-        ("rows", sum(ROWS_PER_DAY)),
+        ("messages", sum(ROWS_PER_DAY)),
+        *((name.replace("_", " "), count) for name, count in TABLE_ROWS.items()),
         ("saved queries", len(list_queries())),
     ):
         assert re.search(rf"^  {label}\s+{count}\s", summary, flags=re.MULTILINE), label

@@ -21,7 +21,7 @@ from functions.etl.config import load_settings
 from functions.etl.dates import SCHEDULE_EVENT
 from functions.etl.handler import lambda_handler
 from functions.etl.raw_reader import update_id_of_key
-from functions.etl.schema import TELEGRAM_SCHEMA
+from functions.etl.schema import TELEGRAM_SCHEMA, UPDATE_TABLES
 from tests.conftest import ENRICHED_BUCKET, RAW_BUCKET, TIMEZONE
 from tests.etl_support import (
     CHANNEL,
@@ -58,8 +58,14 @@ def run(event: Any) -> list[dict[str, Any]]:
     return days
 
 
-def summary(day: str = DAY, **counts: Any) -> dict[str, Any]:
-    """The expected summary of ``day``; unspecified counters are zero and nothing is written."""
+OTHER_TABLES = [spec.name for spec in UPDATE_TABLES]
+NO_OUTPUT = {"rows": 0, "duplicates": 0, "key": None, "bytes": 0, "removed_key": None}
+
+
+def summary(day: str = DAY, tables: dict[str, dict[str, Any]] | None = None, **counts: Any) -> dict[str, Any]:
+    """The expected summary of ``day``; unspecified counters are zero and nothing is written (``tables``: what
+    differs from that for the tables besides the messages one)."""
+    others = {name: {**NO_OUTPUT, **(tables or {}).get(name, {})} for name in OTHER_TABLES}
     return {
         "date": day,
         "objects_read": 0,
@@ -70,6 +76,8 @@ def summary(day: str = DAY, **counts: Any) -> dict[str, Any]:
         "output_key": None,
         "bytes_written": 0,
         "removed_key": None,
+        "raw_only_updates": {},
+        "tables": others,
         **counts,
     }
 
@@ -113,9 +121,14 @@ def test_writes_the_day_as_one_parquet_file_with_exact_schema_and_values(
     days = run({"date": DAY})
 
     body = enriched_bytes(s3, OUTPUT_KEY)
-    expected = summary(objects_read=7, rows_written=4, duplicates=1, updates_without_row=2)
+    edits_key, members_key = (f"{table}/context_date={DAY}/{table}.parquet" for table in OTHER_TABLES[:2])
+    written = {
+        "message_edits": {"rows": 1, "key": edits_key, "bytes": len(enriched_bytes(s3, edits_key))},
+        "member_events": {"rows": 1, "key": members_key, "bytes": len(enriched_bytes(s3, members_key))},
+    }
+    expected = summary(tables=written, objects_read=7, rows_written=4, duplicates=1)
     assert days == [{**expected, "output_key": OUTPUT_KEY, "bytes_written": len(body)}]
-    assert enriched_keys(s3) == [OUTPUT_KEY]
+    assert enriched_keys(s3) == sorted([OUTPUT_KEY, edits_key, members_key])
     head = s3.head_object(Bucket=ENRICHED_BUCKET, Key=OUTPUT_KEY)
     assert head["ContentType"] == "application/vnd.apache.parquet"
     assert bucket_state(s3, RAW_BUCKET) == raw_before  # raw objects are only read
@@ -177,15 +190,18 @@ def test_rerun_writes_identical_bytes(s3: S3Client) -> None:
     "kinds",
     [
         pytest.param((), id="no-objects"),
-        pytest.param(("edited_message", "my_chat_member", "callback_query", "message_reaction"), id="no-row-updates"),
+        pytest.param(("callback_query", "poll_answer", "callback_query"), id="raw-only-updates"),
     ],
 )
 def test_day_without_rows_writes_nothing_and_succeeds(s3: S3Client, kinds: tuple[str, ...]) -> None:
-    """A quiet day is normal: no empty file, no error, and the summary says so."""
+    """A quiet day is normal: no empty file, no error, and the summary counts the raw-only updates by type."""
     for update_id, kind in enumerate(kinds, start=1):
         put_raw(s3, DAY, no_row_update(update_id, kind))
     put_raw(s3, "2024-01-02", text_update(1))  # the next day's messages do not belong to this one
-    assert run({"date": DAY}) == [summary(objects_read=len(kinds), updates_without_row=len(kinds))]
+    by_type = {kind: kinds.count(kind) for kind in sorted(set(kinds))}
+    assert run({"date": DAY}) == [
+        summary(objects_read=len(kinds), updates_without_row=len(kinds), raw_only_updates=by_type)
+    ]
     assert enriched_keys(s3) == []
 
 

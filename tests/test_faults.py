@@ -130,7 +130,7 @@ def objects(s3: S3Client, bucket: str) -> dict[str, tuple[str, bytes]]:
 
 
 def seed_raw(s3: S3Client) -> None:
-    """A day as the ingest function leaves it: messages, media, a channel post, an edit, a stray object,
+    """A day as the ingest function leaves it: messages, media, a channel post, a join request, a stray object,
     and one update first delivered the day before (so its row belongs to that day)."""
     for update_id in range(1001, 1007):
         put_raw(s3, DAY, text_update(update_id, f"mensagem {update_id} ✅", date=DAY_START + update_id % 7))
@@ -138,7 +138,7 @@ def seed_raw(s3: S3Client) -> None:
     put_raw(s3, DAY, update(1007, photo))
     post = message(5, chat=CHANNEL, sender=None, sender_chat=CHANNEL, date=DAY_START + 90, text="Aviso do canal")
     put_raw(s3, DAY, update(1008, post, "channel_post"))
-    put_raw(s3, DAY, no_row_update(1009, "edited_message"))
+    put_raw(s3, DAY, no_row_update(1009, "chat_join_request"))  # kept raw only: one Parquet file in all
     put_raw_body(s3, raw_key(DAY, "notes"), b"not an update")
     put_raw(s3, PREVIOUS_DAY, text_update(1003, "mensagem 1003 ✅", date=DAY_START + 1003 % 7))
 

@@ -280,7 +280,12 @@ def test_the_deployment_creates_exactly_the_resources_the_table_names(plain: Per
     monitoring = (TERRAFORM_DIR / "modules" / "monitoring" / "main.tf").read_text()
     keys = re.findall(r"^    ([a-z0-9_]+) = \{$", monitoring, flags=re.MULTILINE)
     assert sorted(arn.rsplit("{prefix}-", 1)[1] for arn in alarms) == sorted(key.replace("_", "-") for key in keys)
-    assert json.loads((REPO / "sql" / "schema.json").read_text())["table"] == "telegram"
+    # The Glue tables: the messages table (its "table", telegram) and one per other sql/tables/*.json, by name.
+    assert json.loads((REPO / "sql" / "tables" / "telegram.json").read_text())["table"] == "telegram"
+    table_arn = "arn:{partition}:glue:{region}:{account}:table/{database}/"
+    glue_tables = [table_arn + path.stem for path in sorted((REPO / "sql" / "tables").glob("*.json"))]
+    for type_name in ("aws_glue_catalog_database", "aws_glue_catalog_table"):
+        assert TYPES[type_name]["resources"]["table"] == glue_tables, type_name
 
 
 # Granted although no row needs them, each with its reason: wildcards of read-only actions on the

@@ -24,7 +24,7 @@ from telegram_datalake.packaging.pyarrow_layer import (
     build_layer,
 )
 from telegram_datalake.packaging.reproducible_zip import FIXED_DATE_TIME, write_reproducible_zip
-from telegram_datalake.packaging.wheels import check_versions, read_pins
+from telegram_datalake.packaging.wheels import Target, check_versions, read_pins
 from tests.hcl import REPO
 
 HOST_ARCHITECTURE = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
@@ -123,7 +123,7 @@ def test_requirements_must_be_pinned(tmp_path: Path) -> None:
     requirements.write_text("pyarrow>=26\n")
     with pytest.raises(ValueError, match="pin an exact version"):
         read_pins(requirements)
-    assert read_pins(REPO / "layers" / "pyarrow" / "requirements.txt") == {"pyarrow": "26.0.1"}
+    assert read_pins(REPO / "layers" / "pyarrow" / "requirements.txt") == {"pyarrow": "26.0.1", "orjson": "3.13.0"}
 
 
 def test_a_resolved_version_other_than_the_pin_fails_the_build() -> None:
@@ -180,11 +180,14 @@ def test_etl_writes_and_reads_parquet_with_only_the_layer(
         "import pyarrow.parquet as pq\n"
         "from functions.etl.flatten import flatten_update\n"
         "from functions.etl.table import build_table, to_parquet\n"
+        "import orjson  # what functions/etl/job.py parses the raw updates with\n"
+        "assert orjson.loads(b'{\"update_id\":1}') == {'update_id': 1}\n"
         "updates = [{'update_id': i, 'message': {'message_id': i, 'date': 1704078000 + i, 'text': f'olá {i} 🚀',\n"
         "            'chat': {'id': -1001234567890123, 'type': 'supergroup'}}} for i in range(1, 4)]\n"
         "body = to_parquet(build_table([flatten_update(update).row for update in updates]))\n"
         "table = pq.read_table(io.BytesIO(body), use_threads=False)  # apache/arrow#34314: threads can abort at exit\n"
-        "print(json.dumps({'pyarrow': pq.__file__, 'texts': table.column('text').to_pylist(),\n"
+        "print(json.dumps({'pyarrow': pq.__file__, 'orjson': orjson.__file__,\n"
+        "                  'texts': table.column('text').to_pylist(),\n"
         "                  'chats': table.column('chat_id').to_pylist(), 'rows': table.num_rows,\n"
         "                  'paths': sorted({getattr(m, '__file__', None) or '' for m in sys.modules.values()})}))\n"
     )
@@ -194,6 +197,7 @@ def test_etl_writes_and_reads_parquet_with_only_the_layer(
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout)
     assert output["pyarrow"].startswith(str(tmp_path / "opt" / "python"))
+    assert output["orjson"].startswith(str(tmp_path / "opt" / "python"))
     assert output["texts"] == ["olá 1 🚀", "olá 2 🚀", "olá 3 🚀"]
     assert output["chats"] == [-1001234567890123] * 3
     outside = [path for path in output["paths"] if "site-packages" in path]
@@ -268,3 +272,15 @@ def test_changing_arch_rebuilds_the_layer(make_tree: Path) -> None:
     assert sorted(path.name for path in (make_tree / "build").iterdir()) == ["arch-x86_64"]
     assert up_to_date(make_tree, layer, variables=["ARCH=x86_64"])
     assert not up_to_date(make_tree, layer, variables=["ARCH=arm64"])
+
+
+def test_a_target_accepts_the_older_manylinux_tags_its_glibc_runs() -> None:
+    """pip takes --platform literally: orjson's aarch64 wheel is tagged manylinux_2_17 only, and would be
+    missing for a manylinux_2_28 target without the older tags."""
+    platforms = Target(platform="manylinux_2_28_aarch64").platforms()
+    assert platforms[:2] == ["manylinux_2_28_aarch64", "manylinux_2_27_aarch64"]
+    assert platforms[-2:] == ["manylinux_2_17_aarch64", "manylinux2014_aarch64"]
+    assert len(platforms) == 13
+    options = Target(platform="manylinux_2_28_x86_64").pip_options()
+    assert [option for option in options if option.startswith("--platform=")][-1] == "--platform=manylinux2014_x86_64"
+    assert Target().pip_options() == []

@@ -164,6 +164,14 @@ LOG_GROUPS = {
     "etl": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/telegram-datalake-etl",
 }
 REFERENCE = re.compile(r"\$\{[^{}]+\}")
+# The ETL writes one prefix per table (modules/etl's local.parquet_prefixes): the messages' enriched_prefix,
+# then every other table's name. Its WriteParquet resources are one expression over them.
+PARQUET_PREFIXES = ["telegram", "member_events", "message_edits", "reactions"]
+EXPRESSIONS = {
+    '${[for prefix in local.parquet_prefixes : "${var.enriched_bucket_arn}/${prefix}/*"]}': [
+        f"${{var.enriched_bucket_arn}}/{prefix}/*" for prefix in PARQUET_PREFIXES
+    ],
+}
 
 
 def inline_grants(module: str, document: str) -> list[Request]:
@@ -179,7 +187,8 @@ def inline_grants(module: str, document: str) -> list[Request]:
         statements.extend(dynamic["statement"]["content"])
     made: list[Request] = []
     for statement in statements:
-        for resource in statement["resources"]:
+        resources = statement["resources"]
+        for resource in EXPRESSIONS[resources] if isinstance(resources, str) else resources:
             arn = REFERENCE.sub(lambda match: REFERENCES[match[0]], resource).replace(
                 "/*", "/context_date=2026-01-01/1.json"
             )

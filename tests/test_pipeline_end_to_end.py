@@ -106,7 +106,8 @@ def test_text_and_64_bit_ids_survive_the_pipeline(
 
 
 def test_redelivery_and_edits_leave_one_row_with_the_original_text(s3: S3Client) -> None:
-    """Telegram re-delivers until it gets a 200 and sends edits as new updates: the day still has one row."""
+    """Telegram re-delivers until it gets a 200 and sends edits as new updates: the day still has one message
+    row, with the text as first sent; the edit is a row of the edits table."""
     original = update(500, message(42, text="Reunião às 10h"))
     edit = update(501, message(42, text="Reunião às 11h", edit_date=1715353300), "edited_message")
     arrived = datetime(2024, 5, 10, 15, tzinfo=UTC)
@@ -114,10 +115,14 @@ def test_redelivery_and_edits_leave_one_row_with_the_original_text(s3: S3Client)
         deliver(body, arrived_at=arrived)
 
     summary = run_etl("2024-05-10")
-    assert (summary["objects_read"], summary["rows_written"], summary["updates_without_row"]) == (2, 1, 1)
+    assert (summary["objects_read"], summary["rows_written"], summary["updates_without_row"]) == (2, 1, 0)
     table = read_parquet(s3, "telegram/context_date=2024-05-10/telegram.parquet")
     assert table.select(["update_id", "message_id", "text"]).to_pylist() == [
         {"update_id": 500, "message_id": 42, "text": "Reunião às 10h"}
+    ]
+    edits = read_parquet(s3, "message_edits/context_date=2024-05-10/message_edits.parquet")
+    assert edits.select(["update_id", "message_id", "text", "edit_date"]).to_pylist() == [
+        {"update_id": 501, "message_id": 42, "text": "Reunião às 11h", "edit_date": 1715353300}
     ]
 
 

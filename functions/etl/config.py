@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from functions.common.call_limits import FUNCTION_TIMEOUT_SECONDS, CallLimits, function_timeout
-from functions.common.settings import positive_int_setting, prefix_setting, required_setting, timezone_setting
+from functions.common.settings import (
+    ConfigurationError,
+    positive_int_setting,
+    prefix_setting,
+    required_setting,
+    timezone_setting,
+)
 from functions.etl.budget import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, etl_call_limits
+from functions.etl.schema import UPDATE_TABLES
 
 RAW_BUCKET = "RAW_BUCKET"
 ENRICHED_BUCKET = "ENRICHED_BUCKET"
@@ -55,6 +62,16 @@ class EtlSettings:
         return f"{self.enriched_prefix}/context_date={day}/{OUTPUT_FILE_NAME}"
 
 
+def messages_prefix(environ: Mapping[str, str]) -> str:
+    """``ENRICHED_PREFIX``, refused when it is (or is under) the key prefix of one of the other tables:
+    their files would be read as messages, and a rebuild of one table would remove another's."""
+    prefix = prefix_setting(ENRICHED_PREFIX, environ)
+    taken = next((spec.name for spec in UPDATE_TABLES if f"{prefix}/".startswith(f"{spec.name}/")), None)
+    if taken is not None:
+        raise ConfigurationError(f"environment variable {ENRICHED_PREFIX} must not be under the {taken} table's prefix")
+    return prefix
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
     """Read and validate every setting; ConfigurationError names the first one that is wrong."""
     timeout = function_timeout(DEFAULT_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, environ)
@@ -62,7 +79,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
         raw_bucket=required_setting(RAW_BUCKET, environ),
         raw_prefix=prefix_setting(RAW_PREFIX, environ),
         enriched_bucket=required_setting(ENRICHED_BUCKET, environ),
-        enriched_prefix=prefix_setting(ENRICHED_PREFIX, environ),
+        enriched_prefix=messages_prefix(environ),
         timezone=timezone_setting(TIMEZONE, environ),
         max_workers=positive_int_setting(MAX_WORKERS, DEFAULT_MAX_WORKERS, MAX_MAX_WORKERS, environ),
         timeout_seconds=timeout,

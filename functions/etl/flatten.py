@@ -11,11 +11,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.common.updates import SeveralPayloadsError, update_kind
+from functions.etl.values import EMPTY, INT64_MAX, INT64_MIN, MAX_DATE
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-MAX_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second every reader's timestamp type can hold
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_DATE",
+    "ROW_UPDATE_TYPES",
+    "Flattened",
+    "Row",
+    "flatten_update",
+    "message_type",
+    "row_of_update",
+]
 
-# Updates that become rows. Edits do not: the row keeps the text as first sent.
+# Updates that become rows of the messages table. Edits do not: the row keeps the text as first sent.
 ROW_UPDATE_TYPES = ("message", "channel_post")
 
 # Checked in order: an animation also carries ``document``, a venue also carries ``location``.
@@ -75,7 +85,7 @@ SERVICE_FIELDS = frozenset(
 
 FORWARD_FIELDS = ("forward_origin", "forward_from", "forward_from_chat", "forward_sender_name", "forward_date")
 
-_EMPTY: Mapping[str, Any] = {}
+_EMPTY: Mapping[str, Any] = EMPTY
 
 Row = tuple[Any, ...]  # values in schema.ROW_COLUMNS order
 _ID_AND_PAYLOAD = 2  # the keys of an update with one payload
@@ -83,15 +93,16 @@ _ID_AND_PAYLOAD = 2  # the keys of an update with one payload
 
 @dataclass(frozen=True, slots=True)
 class Flattened:
-    """The result for one update: a ``row``, or no row and the ``reason`` why.
+    """The result for one update: a messages ``row``, or no row and the ``reason`` why.
 
-    ``invalid`` marks input that is not a usable update (counted as skipped); other
-    reasons are ordinary updates that simply have no row (edits, member changes...).
+    ``invalid`` marks input that is not a usable update (counted as skipped); other reasons are
+    ordinary updates of another ``kind`` (edits, member changes...), rows of other tables or raw only.
     """
 
     row: Row | None
     reason: str | None = None
     invalid: bool = False
+    kind: str | None = None  # the update's kind, when it is a valid update of a kind with no messages row
 
 
 NOT_AN_UPDATE = Flattened(None, "not a Telegram update", invalid=True)
@@ -120,7 +131,9 @@ def _row_update_type(update: Mapping[str, Any]) -> str | Flattened:
         kind = update_kind(update)
     except SeveralPayloadsError as error:
         return Flattened(None, str(error), invalid=True)
-    return kind if kind in ROW_UPDATE_TYPES else Flattened(None, f"{kind or 'empty'} updates have no row")
+    if kind in ROW_UPDATE_TYPES:
+        return kind
+    return Flattened(None, f"{kind or 'empty'} updates have no messages row", kind=kind)
 
 
 def row_of_update(update: Any) -> Row | Flattened:

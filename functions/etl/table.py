@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from functions.etl.flatten import Row
-from functions.etl.schema import DERIVED_COLUMN, ROW_COLUMNS, TELEGRAM_SCHEMA
+from functions.etl.schema import MESSAGES, ROW_COLUMNS, TELEGRAM_SCHEMA, TableSpec
 
 ROW_WIDTH = len(ROW_COLUMNS)
 BATCH_ROWS = 8192  # rows a TableBuilder keeps as Python objects before turning them into Arrow
@@ -57,23 +57,25 @@ def _valid_text(value: object) -> object:
 
 
 def _column(values: Sequence[object], field: pa.Field) -> pa.Array:
+    """The values as an array of the field's type; lone surrogates in text are replaced, not fatal."""
     try:
         return pa.array(values, type=field.type)
     except UnicodeEncodeError:  # rare: only then pay for a pass over the column
         return pa.array([_valid_text(value) for value in values], type=field.type)
 
 
-def build_table(rows: Sequence[Row]) -> pa.Table:
-    """The rows as an Arrow table with exactly ``TELEGRAM_SCHEMA``; ``sent_at`` is derived from ``date``."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in ROW_COLUMNS]
-    return pa.Table.from_batches([_record_batch(columns)])
+def build_table(rows: Sequence[Row], spec: TableSpec = MESSAGES) -> pa.Table:
+    """The rows as an Arrow table with exactly ``spec``'s schema; its last column derived from its seconds column."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in spec.row_columns]
+    return pa.Table.from_batches([_record_batch(columns, spec)])
 
 
-def _record_batch(columns: Sequence[Sequence[object]]) -> pa.RecordBatch:
-    arrays = [_column(values, TELEGRAM_SCHEMA.field(name)) for name, values in zip(ROW_COLUMNS, columns, strict=True)]
-    dates = arrays[ROW_COLUMNS.index("date")]
-    sent_at = pc.multiply_checked(dates, 1000).cast(TELEGRAM_SCHEMA.field(DERIVED_COLUMN).type)
-    return pa.RecordBatch.from_arrays([*arrays, sent_at], schema=TELEGRAM_SCHEMA)
+def _record_batch(columns: Sequence[Sequence[object]], spec: TableSpec = MESSAGES) -> pa.RecordBatch:
+    names, schema = spec.row_columns, spec.schema
+    arrays = [_column(values, schema.field(name)) for name, values in zip(names, columns, strict=True)]
+    seconds = arrays[names.index(spec.seconds_column)]
+    derived = pc.multiply_checked(seconds, 1000).cast(schema.field(spec.derived_column).type)
+    return pa.RecordBatch.from_arrays([*arrays, derived], schema=schema)
 
 
 class TableBuilder:

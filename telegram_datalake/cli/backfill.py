@@ -42,8 +42,22 @@ THROTTLE_MAX_DELAY = 60.0
 THROTTLED_CODES = frozenset({"TooManyRequestsException", "ThrottlingException"})
 FUNCTION_TIMEOUT = aws_clients.ETL_FUNCTION_TIMEOUT
 READ_TIMEOUT = aws_clients.INVOKE_READ_TIMEOUT  # wait for the function's answer longer than it may run
-COLUMNS = ("date", "objects_read", "rows_written", "skipped", "duplicates", "updates_without_row", "bytes_written")
+# rows_written: the messages table's rows; the next three: the other tables' rows; duplicates and bytes_written:
+# all four tables'.
+COLUMNS = (
+    "date",
+    "objects_read",
+    "rows_written",
+    "message_edits",
+    "member_events",
+    "reactions",
+    "skipped",
+    "duplicates",
+    "updates_without_row",
+    "bytes_written",
+)
 NUMBERS = COLUMNS[1:]
+OTHER_TABLES = ("message_edits", "member_events", "reactions")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The ETL's environment that --local fills from the Terraform outputs when it is not set.
 LOCAL_BUCKETS = (("RAW_BUCKET", "raw_bucket_name"), ("ENRICHED_BUCKET", "enriched_bucket_name"))
@@ -333,9 +347,23 @@ def _backfill(days: list[str], run: RunDay, target: str, arguments: argparse.Nam
     return 0
 
 
+def _figures(summary: dict[str, Any]) -> tuple[int, ...]:
+    """A day's numbers in ``NUMBERS`` order, from its summary (an older function's has no ``tables``)."""
+    tables: dict[str, dict[str, Any]] = summary.get("tables") or {}
+    others = [tables.get(name) or {} for name in OTHER_TABLES]
+    rows = [int(table.get("rows", 0)) for table in others]
+    figures = {
+        **{name: int(summary.get(name, 0)) for name in NUMBERS},
+        **dict(zip(OTHER_TABLES, rows, strict=True)),
+    }
+    figures["duplicates"] += sum(int(table.get("duplicates", 0)) for table in others)
+    figures["bytes_written"] += sum(int(table.get("bytes", 0)) for table in others)
+    return tuple(figures[name] for name in NUMBERS)
+
+
 def _print_table(results: list[DayResult], output_format: str) -> None:
     rows: list[tuple[Any, ...]] = [
-        (result.day, *(None if result.summary is None else result.summary.get(n, 0) for n in NUMBERS))
+        (result.day, *((None,) * len(NUMBERS) if result.summary is None else _figures(result.summary)))
         for result in results
     ]
     if output_format == "table" and rows:

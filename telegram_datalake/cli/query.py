@@ -1,7 +1,8 @@
 """``query list`` and ``query run``: the saved analytics queries of ``sql/``, on Athena or on DuckDB.
 
-Athena runs them on the deployed table, in the project's workgroup; DuckDB runs the very same SQL over
-Parquet files on this machine: a local folder, or the enriched bucket's files downloaded first.
+Athena runs them on the deployed tables, in the project's workgroup; DuckDB runs the very same SQL over
+Parquet files on this machine: a local copy of the enriched bucket, or the bucket's files downloaded first
+(every table's: the messages table under the ETL's prefix, the others under their names).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from telegram_datalake.cli.aws_errors import aws_errors
 from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
 from telegram_datalake.cli.output import FORMATS, Progress, render
-from telegram_datalake.duckdb_engine import connect, partition_files, run_query
-from telegram_datalake.parquet_source import download_partitions
+from telegram_datalake.duckdb_engine import connect_files, lake_files, run_query
+from telegram_datalake.parquet_source import DEFAULT_PREFIX, download_tables, table_prefixes
 from telegram_datalake.saved_queries import SavedQuery, get_query, list_queries
 from telegram_datalake.saved_queries import render as render_sql
 
@@ -32,9 +33,10 @@ if TYPE_CHECKING:
 
 ENGINES = ("athena", "duckdb")
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
-DEFAULT_PREFIX = "telegram"
-# DuckDB creates the view itself, so any valid names do; these are the deployed defaults.
+# DuckDB creates the views itself, so any valid names do; these are the deployed defaults.
 DUCKDB_DATABASE, DUCKDB_TABLE = "telegram_datalake", "telegram"
+# For the help text only (the parser is built for every command, so sql/tables is not read here).
+OTHER_TABLES = ("message_edits", "member_events", "reactions")
 
 
 def register(subcommands: Any) -> None:
@@ -56,8 +58,8 @@ def register(subcommands: Any) -> None:
         "run",
         help="run one saved query and print its result",
         description=(
-            "Run a saved query on Athena (the deployed table, in the project's workgroup) or on DuckDB "
-            "(Parquet in a local folder, or the enriched bucket's files downloaded to a temporary folder). "
+            "Run a saved query on Athena (the deployed tables, in the project's workgroup) or on DuckDB "
+            "(a local copy of the enriched bucket, or the bucket's files downloaded to a temporary folder). "
             "Rows go to stdout; progress, data scanned and run time to stderr."
         ),
         epilog=(
@@ -79,7 +81,11 @@ def register(subcommands: Any) -> None:
 
     on_athena = run.add_argument_group("Athena (--engine athena)")
     on_athena.add_argument("--database", metavar="NAME", help="Glue database (default: output glue_database_name)")
-    on_athena.add_argument("--table", metavar="NAME", help="Glue table (default: output glue_table_name)")
+    on_athena.add_argument(
+        "--table",
+        metavar="NAME",
+        help="Glue name of the messages table (default: output glue_table_name); the other tables keep their names",
+    )
     on_athena.add_argument(
         "--workgroup", metavar="NAME", help="Athena workgroup (default: output athena_workgroup_name)"
     )
@@ -102,13 +108,24 @@ def register(subcommands: Any) -> None:
         "--parquet-dir",
         type=Path,
         metavar="DIR",
-        help="a local copy of the enriched prefix: the folder holding the context_date=... folders",
+        help=(
+            "a local copy of the enriched bucket, laid out as in S3: DIR/PREFIX/context_date=YYYY-MM-DD/"
+            "telegram.parquet for the messages table, DIR/<table>/context_date=YYYY-MM-DD/<table>.parquet for "
+            f"each other table ({', '.join(OTHER_TABLES)}); a table without files reads as empty"
+        ),
     )
     source.add_argument(
-        "--bucket", metavar="NAME", help="enriched bucket to download from (default: output enriched_bucket_name)"
+        "--bucket",
+        metavar="NAME",
+        help="enriched bucket to download every table from (default: output enriched_bucket_name)",
     )
     on_duckdb.add_argument(
-        "--prefix", metavar="PREFIX", help=f"key prefix of the Parquet files in the bucket (default: {DEFAULT_PREFIX})"
+        "--prefix",
+        metavar="PREFIX",
+        help=(
+            "where the messages table's files are, in the bucket and under --parquet-dir: the ETL's "
+            f"ENRICHED_PREFIX (default: {DEFAULT_PREFIX}); the other tables are under their own names"
+        ),
     )
     run.set_defaults(handler=run_command)
 
@@ -161,8 +178,6 @@ def _check_options(arguments: argparse.Namespace) -> None:
     if given:
         other = "duckdb" if arguments.engine == "athena" else "athena"
         raise CliError(f"{', '.join(given)} only apply to --engine {other}")
-    if arguments.parquet_dir is not None and arguments.prefix is not None:
-        raise CliError("--prefix applies to --bucket, not to --parquet-dir")
 
 
 def run_command(arguments: argparse.Namespace) -> int:
@@ -230,53 +245,78 @@ def s3_client() -> S3Client:
         return aws_clients.s3_client()
 
 
+def _prefix(arguments: argparse.Namespace) -> str:
+    """``--prefix``, checked: it must not be empty, leave its folder or be another table's folder."""
+    prefix: str = DEFAULT_PREFIX if arguments.prefix is None else arguments.prefix
+    try:
+        table_prefixes(prefix)
+    except ValueError as error:
+        raise CliError(f"--prefix: {error}") from error
+    return prefix.strip("/")
+
+
+def _per_folder(files: dict[str, list[Path]], prefix: str) -> str:
+    """``telegram/ 6, message_edits/ 0, ...``: how many files each table has."""
+    return ", ".join(f"{folder}/ {len(files[name])}" for name, folder in table_prefixes(prefix).items())
+
+
 def _run_on_duckdb(
     query: SavedQuery, arguments: argparse.Namespace, deployment: Deployment
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    prefix = _prefix(arguments)
     if arguments.parquet_dir is not None:
         directory: Path = arguments.parquet_dir
         if not directory.is_dir():
             raise CliError(f"--parquet-dir {directory} is not a folder")
         progress = Progress(1, f"duckdb {query.name}")
-        hint = "give the folder that holds the context_date= folders"
-        return _query_folder(query, arguments, directory, progress, source=str(directory), hint=hint)
+        hint = f"give the copy of the enriched bucket: the folder holding {prefix}/ and the other tables' folders"
+        return _query_lake(query, arguments, directory, prefix, progress, source=str(directory), hint=hint)
 
     bucket = deployment.name(arguments.bucket, "enriched_bucket_name", "pass --bucket")
-    prefix = (arguments.prefix or DEFAULT_PREFIX).strip("/")
-    if not prefix:
-        raise CliError("--prefix must not be empty")
     progress = Progress(2, f"duckdb {query.name}")
     with tempfile.TemporaryDirectory(prefix="telegram-datalake-") as temporary:
-        with aws_errors(f"downloading s3://{bucket}/{prefix}/"):
-            files = download_partitions(s3_client(), bucket, prefix, Path(temporary))
+        with aws_errors(f"downloading s3://{bucket}/"):
+            files = download_tables(s3_client(), bucket, Path(temporary), prefix=prefix)
+        count = sum(len(paths) for paths in files.values())
         progress.step(
-            f"downloaded {len(files)} Parquet file{'' if len(files) == 1 else 's'} from s3://{bucket}/{prefix}/"
+            f"downloaded {count} Parquet file{'' if count == 1 else 's'} from s3://{bucket}/ "
+            f"({_per_folder(files, prefix)})"
         )
-        source, hint = f"s3://{bucket}/{prefix}/", "check --prefix and whether the ETL has run"
-        return _query_folder(query, arguments, Path(temporary), progress, source=source, hint=hint)
+        source, hint = f"s3://{bucket}/", "check --prefix and whether the ETL has run"
+        return _query_lake(query, arguments, Path(temporary), prefix, progress, source=source, hint=hint)
 
 
-def _query_folder(
-    query: SavedQuery, arguments: argparse.Namespace, directory: Path, progress: Progress, *, source: str, hint: str
+def _query_lake(
+    query: SavedQuery,
+    arguments: argparse.Namespace,
+    directory: Path,
+    prefix: str,
+    progress: Progress,
+    *,
+    source: str,
+    hint: str,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     database, table = arguments.database or DUCKDB_DATABASE, arguments.table or DUCKDB_TABLE
     sql = _render(query, database=database, table=table, timezone=arguments.timezone)
     started = time.monotonic()
     try:
-        files = partition_files(directory)
-        if not files:
+        files = lake_files(directory, prefix=prefix)
+        count = sum(len(paths) for paths in files.values())
+        if not count:
             print(
-                f"duckdb: no context_date=YYYY-MM-DD/*.parquet under {source}: the result is empty ({hint})",
+                f"duckdb: no context_date=YYYY-MM-DD/*.parquet under {source} in {_per_folder(files, prefix)}: "
+                f"the result is empty ({hint})",
                 file=sys.stderr,
             )
-        with connect(files, database=database, table=table) as connection:
+        with connect_files(files, database=database, table=table) as connection:
             result = run_query(connection, sql)
     except (ValueError, duckdb.Error) as error:
         reason = str(error).strip().splitlines()[0]  # DuckDB adds the SQL around the failing spot
         raise CliError(f"DuckDB could not run {query.name} on {source}: {reason}") from error
     elapsed = time.monotonic() - started
-    count = len(result.rows)
+    rows = len(result.rows)
     progress.step(
-        f"{count} row{'' if count == 1 else 's'} from {len(files)} Parquet files of {source} in {elapsed:.1f} s"
+        f"{rows} row{'' if rows == 1 else 's'} from {count} Parquet file{'' if count == 1 else 's'} of {source} "
+        f"({_per_folder(files, prefix)}) in {elapsed:.1f} s"
     )
     return result.columns, result.rows

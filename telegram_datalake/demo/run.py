@@ -35,9 +35,10 @@ from telegram_datalake.duckdb_engine import connect, run_query
 from telegram_datalake.local.moto_server import no_proxy_opener
 from telegram_datalake.local.stack import DEFAULT_TIMEZONE, LocalStack, local_stack
 from telegram_datalake.local.webhook_server import TIME_HEADER
-from telegram_datalake.parquet_source import download_partitions
-from telegram_datalake.saved_queries import list_queries, load_schema, render
+from telegram_datalake.parquet_source import download_tables
+from telegram_datalake.saved_queries import MESSAGES_TABLE, list_queries, load_schema, render
 
+OTHER_TABLES = ("message_edits", "member_events", "reactions")  # the tables besides the messages one
 DATABASE = "telegram_datalake"  # Terraform's name for the Glue database (name_prefix, dashes as underscores)
 QUERY_ROWS_SHOWN = 10  # of a result longer than a day's hours; shorter ones are shown whole
 QUERY_ROWS_WHOLE = 24
@@ -59,6 +60,7 @@ class DemoSummary:
     rejected: int
     raw_objects: int
     rows_per_day: dict[str, int]
+    table_rows: dict[str, int]  # the week's rows of the tables besides the messages one
     queries: tuple[str, ...]
     seconds: float
 
@@ -68,8 +70,9 @@ class DemoSummary:
             ("stored", self.stored, f"{self.raw_objects} raw objects: a re-delivery overwrites its first copy"),
             ("ignored", self.ignored, "a chat that is not allowed, an update without a chat"),
             ("rejected", self.rejected, "a wrong secret token, a malformed body"),
-            ("rows", sum(self.rows_per_day.values()), f"in {len(self.rows_per_day)} daily Parquet files"),
+            ("messages", sum(self.rows_per_day.values()), f"rows, in {len(self.rows_per_day)} daily Parquet files"),
             *((f"  {day}", count, "") for day, count in sorted(self.rows_per_day.items())),
+            *((name.replace("_", " "), count, "rows in the week") for name, count in self.table_rows.items()),
             ("saved queries", len(self.queries), "run on DuckDB over the Parquet files"),
         ]
         table = render_table(["", "count", ""], rows).split("\n")[2:-1]  # no header, no footer
@@ -172,48 +175,57 @@ def check_raw_objects(stack: LocalStack, sample: SampleChat, out: TextIO) -> int
     return len(keys)
 
 
-def run_etl(stack: LocalStack, sample: SampleChat, out: TextIO) -> dict[str, int]:
-    """Stage 3: the ETL handler for each day, as the daily schedule would run it; rows written per day."""
-    _heading(out, "3. The daily ETL turns each day into one Parquet file")
+def run_etl(stack: LocalStack, sample: SampleChat, out: TextIO) -> tuple[dict[str, int], dict[str, int]]:
+    """Stage 3: the ETL handler for each day, as the daily schedule would run it; messages rows per day, and
+    the week's rows of each other table."""
+    _heading(out, "3. The daily ETL turns each day into one Parquet file per table")
     rows_per_day: dict[str, int] = {}
+    week_rows = dict.fromkeys(OTHER_TABLES, 0)
     table: list[tuple[Any, ...]] = []
     for day in sample.days:
         summary = etl_handler({"date": day.isoformat()}, None)["days"][0]
         rows_per_day[summary["date"]] = summary["rows_written"]
+        others = summary["tables"]
+        for name in OTHER_TABLES:
+            week_rows[name] += others[name]["rows"]
+        written = summary["bytes_written"] + sum(others[name]["bytes"] for name in OTHER_TABLES)
         table.append(
             (
                 summary["date"],
                 summary["objects_read"],
                 summary["rows_written"],
+                *(others[name]["rows"] for name in OTHER_TABLES),
                 summary["updates_without_row"],
-                summary["duplicates"],
+                summary["duplicates"] + sum(others[name]["duplicates"] for name in OTHER_TABLES),
                 summary["skipped"],
-                round(summary["bytes_written"] / 1024, 1),
+                round(written / 1024, 1),
             )
         )
-    columns = ["context_date", "objects", "rows", "no row (edits...)", "duplicates", "skipped", "parquet KiB"]
+    columns = ["context_date", "objects", "messages", *OTHER_TABLES, "raw only", "duplicates", "skipped", "KiB"]
     _write(out, _table(columns, table), INDENT)
     if rows_per_day != sample.expected_rows_per_day():
         raise DemoError(f"rows per day {rows_per_day} differ from the sample's {sample.expected_rows_per_day()}")
+    empty = [name for name, count in week_rows.items() if not count]
+    if empty:
+        raise DemoError(f"the week wrote no rows to {', '.join(empty)}")
     _write(out)
-    _write(
-        out, f"s3://{stack.enriched_bucket}/{stack.enriched_prefix}/context_date=YYYY-MM-DD/telegram.parquet", INDENT
-    )
-    return rows_per_day
+    _write(out, f"s3://{stack.enriched_bucket}/<table>/context_date=YYYY-MM-DD/<table>.parquet, one per table", INDENT)
+    _write(out, f"(the messages table's prefix: {stack.enriched_prefix!r}; the others: their table's name)", INDENT)
+    return rows_per_day, week_rows
 
 
 def run_queries(stack: LocalStack, rows_per_day: dict[str, int], out: TextIO) -> tuple[str, ...]:
-    """Stage 4: the Parquet files to a temporary folder, then every saved query on DuckDB."""
+    """Stage 4: every table's Parquet files to a temporary folder, then every saved query on DuckDB."""
     queries = list_queries()
     _heading(out, f"4. The {len(queries)} saved queries of sql/, on DuckDB over the Parquet files")
     table_name = load_schema()["table"]
     client = stack.s3()
     with tempfile.TemporaryDirectory(prefix="telegram-datalake-demo-") as folder:
         try:
-            files = download_partitions(client, stack.enriched_bucket, stack.enriched_prefix, Path(folder))
+            files = download_tables(client, stack.enriched_bucket, Path(folder), prefix=stack.enriched_prefix)
         finally:
             client.close()
-        connection = connect(Path(folder), database=DATABASE, table=table_name)
+        connection = connect(Path(folder), database=DATABASE, table=table_name, prefix=stack.enriched_prefix)
         try:
             for query in queries:
                 sql = render(query.template, database=DATABASE, table=table_name, timezone=stack.timezone)
@@ -226,14 +238,21 @@ def run_queries(stack: LocalStack, rows_per_day: dict[str, int], out: TextIO) ->
                 if not result.rows:
                     raise DemoError(f"saved query {query.name} returned no rows")
                 if query.name == "messages_per_day":
-                    counted = {str(day): count for day, count in result.rows}
-                    if counted != rows_per_day:
-                        raise DemoError(f"messages_per_day says {counted}, the ETL wrote {rows_per_day}")
+                    _check_messages_per_day(result.rows, rows_per_day)
         finally:
             connection.close()
-    if len(files) != len(rows_per_day):
-        raise DemoError(f"{len(files)} Parquet files downloaded, expected {len(rows_per_day)}")
+    if len(files[MESSAGES_TABLE]) != len(rows_per_day):
+        raise DemoError(f"{len(files[MESSAGES_TABLE])} messages files downloaded, expected {len(rows_per_day)}")
     return tuple(query.name for query in queries)
+
+
+def _check_messages_per_day(rows: Sequence[tuple[Any, ...]], rows_per_day: dict[str, int]) -> None:
+    """The query's counts (per chat and day) add up, per day, to the rows the ETL wrote."""
+    counted: dict[str, int] = {}
+    for _chat_id, _title, day, count in rows:
+        counted[str(day)] = counted.get(str(day), 0) + count
+    if counted != rows_per_day:
+        raise DemoError(f"messages_per_day says {counted}, the ETL wrote {rows_per_day}")
 
 
 def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSummary:
@@ -241,7 +260,7 @@ def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSumm
     started = time.perf_counter()
     outcomes = deliver_week(stack, sample, out)
     raw_objects = check_raw_objects(stack, sample, out)
-    rows_per_day = run_etl(stack, sample, out)
+    rows_per_day, table_rows = run_etl(stack, sample, out)
     queries = run_queries(stack, rows_per_day, out)
     return DemoSummary(
         sent=len(sample.deliveries),
@@ -250,6 +269,7 @@ def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSumm
         rejected=outcomes["rejected"],
         raw_objects=raw_objects,
         rows_per_day=rows_per_day,
+        table_rows=table_rows,
         queries=queries,
         seconds=time.perf_counter() - started,
     )

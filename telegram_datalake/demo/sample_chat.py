@@ -3,13 +3,15 @@
 "Dados & Café" is a Brazilian data-engineering forum supergroup with a linked announcements channel.
 Over seven days that end on ``last_day`` its members write in Portuguese and English, with emoji,
 replies, photos, a sticker, a voice note, a document, a location and a poll; an admin opens a forum
-topic, a member joins, an anonymous admin posts, the channel's posts are forwarded into the group,
-a message is edited, a reaction is added and the archive bot is promoted. Telegram re-delivers one update,
+topic, members join and leave (a spam bot is banned, a member promoted), an anonymous admin posts, the
+channel's posts are forwarded into the group, messages are edited, members react to messages and readers to
+the channel's posts, and the archive bot is promoted. Telegram re-delivers one update,
 the bot also sits in a chat that is not allowed, someone forges a request without the secret and one
 body arrives truncated.
 
 Everything follows the Bot API's objects (https://core.telegram.org/bots/api#update): ``Update``,
-``Message``, ``User``, ``Chat``, ``PhotoSize``, ``Sticker``, ``ChatMemberUpdated``, ``MessageOrigin``...
+``Message``, ``User``, ``Chat``, ``PhotoSize``, ``Sticker``, ``ChatMemberUpdated``, ``MessageOrigin``,
+``MessageReactionUpdated``... (bot_api_objects.py builds the membership and reaction ones).
 
 The content is fixed by the seed; only the timestamps depend on ``last_day`` and the time zone, so
 the counts are the same on every run.
@@ -28,6 +30,8 @@ from functools import partial
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from telegram_datalake.demo.bot_api_objects import invite_link, member_updated, reaction_count_updated, reaction_updated
+
 SEED = 20240917
 DAYS = 7
 FIRST_UPDATE_ID = 731_554_120
@@ -36,7 +40,7 @@ ROW_UPDATE_TYPES = ("message", "channel_post")  # the update types the ETL turns
 Expected = Literal["stored", "ignored", "rejected"]
 
 # What a delivery shows; the demo groups its outcomes by these.
-ALLOWED_UPDATE = "allowed chats: messages, edits, channel posts, member changes"
+ALLOWED_UPDATE = "allowed chats: messages, edits, channel posts, member changes, reactions"
 REDELIVERY = "the same update again (Telegram retried): overwrites its object"
 OTHER_CHAT = "a chat that is not in ALLOWED_CHAT_IDS"
 NO_CHAT = "no chat: a poll's new vote counts"
@@ -100,6 +104,9 @@ GIULIA = {
     "username": "giuliarossi",
     "language_code": "it",
 }
+LUCAS = {"id": 5533019876, "is_bot": False, "first_name": "Lucas", "username": "lucas_bi", "language_code": "pt-br"}
+SPAM_BOT = {"id": 6120994410, "is_bot": False, "first_name": "Crypto Giveaway 💰"}
+REACTION_EMOJIS = ("👍", "👍", "🔥", "❤", "😂", "🎉", "👀", "🙏")
 # Anonymous admins post as this bot, with the group itself as sender_chat.
 ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 # The sender of a linked channel's posts that Telegram forwards into the group.
@@ -318,6 +325,8 @@ class _ChatWriter:
         self.members: list[dict[str, Any]] = list(MEMBERS)
         self.weights: list[int] = list(MEMBER_WEIGHTS)
         self.poll: dict[str, Any] | None = None
+        self.reactions: dict[tuple[int, int], list[str]] = {}  # (user id, message id): the user's reactions now
+        self.last_post: dict[str, Any] | None = None
 
     # -- ids, files and timestamps ------------------------------------------------------------------
 
@@ -495,6 +504,7 @@ class _ChatWriter:
     def channel_post(self, at: datetime, text: str) -> None:
         """A post in the linked channel (no ``from``), and Telegram's automatic forward of it into the group."""
         post = self.message(None, at, chat=CHANNEL, kind="channel_post", sender_chat=CHANNEL, text=text)
+        self.last_post = post
         forwarded_at = at + timedelta(seconds=1)
         origin = {"type": "channel", "chat": CHANNEL, "message_id": post["message_id"], "date": post["date"]}
         self.message(
@@ -526,14 +536,17 @@ class _ChatWriter:
         self.deliver({"update_id": self._update_id(), "poll": poll}, at, expected="ignored", what=NO_CHAT)
 
     def join(self, at: datetime) -> None:
-        """Giulia joins through the invite link: a ``new_chat_members`` service message, then she says hi."""
+        """Giulia joins through Ana's invite link: a ``chat_member`` update and a ``new_chat_members`` service
+        message (one change: one row of member_events), then she says hi."""
+        self.member_change(at, GIULIA, ("left", "member"), link=invite_link(ANA, "meetup-sp"))
         self.message(GIULIA, at, new_chat_participant=GIULIA, new_chat_member=GIULIA, new_chat_members=[GIULIA])
         self.members.append(GIULIA)
         self.weights.append(GIULIA_WEIGHT)
         self.message(GIULIA, at + timedelta(minutes=2), text="Ciao a tutti! 👋 Thanks for the invite @anasouza")
 
     def typo_and_edit(self, at: datetime) -> None:
-        """Bruno sends a typo and fixes it two minutes later: an ``edited_message``, which adds no row."""
+        """Bruno sends a typo and fixes it two minutes later: an ``edited_message``, a row of message_edits (the
+        messages table keeps the text as first sent)."""
         message = self.message(BRUNO, at, text="Alguém sabe se o Athena cobra por particão lida?")
         edited_at = at + timedelta(minutes=2)
         fixed = "Alguém sabe se o Athena cobra por partição lida?"
@@ -554,17 +567,77 @@ class _ChatWriter:
         self.message(BRUNO, at, voice={"duration": 17, "mime_type": "audio/ogg", **file})
 
     def reaction(self, at: datetime) -> None:
-        """David reacts to the latest message: a ``message_reaction`` update (stored, no row)."""
-        target = self.recent[-1]
-        reaction = {
-            "chat": GROUP,
-            "message_id": target["message_id"],
-            "user": DAVID,
-            "date": int(at.timestamp()),
-            "old_reaction": [],
-            "new_reaction": [{"type": "emoji", "emoji": "👍"}],
-        }
-        self.deliver({"update_id": self._update_id(), "message_reaction": reaction}, at)
+        """David reacts to the latest message: a ``message_reaction`` update."""
+        self.react(at, DAVID, self.recent[-1], "👍")
+
+    def react(self, at: datetime, user: Mapping[str, Any], message: Mapping[str, Any], emoji: str) -> None:
+        """``user`` sets their reaction to ``message`` to ``emoji`` (replacing the one they had, if any)."""
+        key = (user["id"], message["message_id"])
+        old, new = self.reactions.get(key, []), [emoji]
+        self.reactions[key] = new
+        change = reaction_updated(message, user, int(at.timestamp()), old, new)
+        self.deliver({"update_id": self._update_id(), "message_reaction": change}, at)
+
+    def reactions_round(self, at: datetime) -> None:
+        """The night's reactions: four members react to recent messages (sometimes changing their mind)."""
+        for minute in range(4):
+            user, message = self._sender(), self.rng.choice(self.recent)
+            self.react(at + timedelta(minutes=minute), user, message, self.rng.choice(REACTION_EMOJIS))
+
+    def channel_reactions(self, at: datetime) -> None:
+        """The channel's readers react anonymously to the latest post: a ``message_reaction_count`` update."""
+        post = self.last_post
+        if post is None:
+            raise RuntimeError("a channel post comes before its reactions")
+        totals = {"👍": self.rng.randint(8, 30), "🔥": self.rng.randint(1, 12), "🎉": self.rng.randint(0, 5)}
+        counted = reaction_count_updated(post, int(at.timestamp()), {key: n for key, n in totals.items() if n})
+        self.deliver({"update_id": self._update_id(), "message_reaction_count": counted}, at)
+
+    def member_change(
+        self,
+        at: datetime,
+        user: Mapping[str, Any],
+        change: tuple[str, str],
+        *,
+        actor: Mapping[str, Any] | None = None,
+        link: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A ``chat_member`` update (the bot is an admin, so Telegram sends them): ``user``'s status changes."""
+        updated = member_updated(GROUP, actor or user, int(at.timestamp()), change, user, link=link)
+        self.deliver({"update_id": self._update_id(), "chat_member": updated}, at)
+
+    def lucas_joins(self, at: datetime) -> None:
+        """Lucas joins through the link shared on LinkedIn (a large group hides the service message)."""
+        self.member_change(at, LUCAS, ("left", "member"), link=invite_link(ANA, "linkedin"))
+        self.message(LUCAS, at + timedelta(minutes=5), text="Oi pessoal, vim pelo post do LinkedIn 👋")
+
+    def lucas_leaves(self, at: datetime) -> None:
+        """Lucas leaves: the ``chat_member`` update and the ``left_chat_member`` service message."""
+        self.member_change(at, LUCAS, ("member", "left"))
+        self.message(LUCAS, at, left_chat_participant=LUCAS, left_chat_member=LUCAS)
+
+    def spam_bot_banned(self, at: datetime) -> None:
+        """A spam account joins at night and posts a scam; Ana deletes it and bans the account."""
+        self.member_change(at, SPAM_BOT, ("left", "member"))
+        self.message(SPAM_BOT, at, new_chat_participant=SPAM_BOT, new_chat_member=SPAM_BOT, new_chat_members=[SPAM_BOT])
+        banned = at + timedelta(minutes=3)
+        self.member_change(banned, SPAM_BOT, ("member", "kicked"), actor=ANA)
+        self.message(ANA, banned, left_chat_participant=SPAM_BOT, left_chat_member=SPAM_BOT)
+
+    def promote_carla(self, at: datetime) -> None:
+        """Ana makes Carla an admin."""
+        self.member_change(at, CARLA, ("member", "administrator"), actor=ANA)
+
+    def edited_twice(self, at: datetime) -> None:
+        """David fixes his message twice: two ``edited_message`` updates, two rows of message_edits."""
+        message = self.message(DAVID, at, text="The meetup slides are are here")
+        for minutes, text in (
+            (1, "The meetup slides are here"),
+            (4, "The meetup slides are here 👇 (PDF in the topic)"),
+        ):
+            edited_at = at + timedelta(minutes=minutes)
+            edited = {**message, "edit_date": int(edited_at.timestamp()), "text": text}
+            self.deliver({"update_id": self._update_id(), "edited_message": edited}, edited_at)
 
     def redelivered(self, at: datetime) -> None:
         """Carla's message, delivered twice: the first answer did not reach Telegram in time, so it retried."""
@@ -600,31 +673,43 @@ class _ChatWriter:
         self.deliver(body[:40], at, expected="rejected", status=400, what=MALFORMED)
 
 
-# (day index, local time, event): the week's scripted moments, between the ordinary messages.
+# (day index, local time, event): the week's scripted moments, between the ordinary messages. Those that
+# deliver over several minutes come after 23:45, when no ordinary message is sent, so none waits behind them.
 Event = Callable[[_ChatWriter, datetime], object]
 SCRIPT: tuple[tuple[int, time, Event], ...] = (
     (0, time(7, 0), _ChatWriter.promote_bot),
     (0, time(7, 2), partial(_ChatWriter.say, sender=ANA, text=WELCOME_TEXT)),
     (0, time(10, 30), _ChatWriter.create_topic),
     (0, time(10, 32), partial(_ChatWriter.topic_message, sender=ANA, text=TOPIC_TEXTS[0])),
+    (0, time(23, 47), _ChatWriter.reactions_round),
     (1, time(9, 0), partial(_ChatWriter.channel_post, text=CHANNEL_POSTS[0])),
+    (1, time(11, 0), _ChatWriter.channel_reactions),
+    (1, time(12, 40), _ChatWriter.lucas_joins),
     (1, time(14, 10), _ChatWriter.open_poll),
     (1, time(20, 0), _ChatWriter.poll_results),
     (JOIN_DAY, time(11, 15), _ChatWriter.join),
     (2, time(16, 38), _ChatWriter.typo_and_edit),
+    (2, time(23, 47), _ChatWriter.reactions_round),
+    (3, time(3, 12), _ChatWriter.spam_bot_banned),
     (3, time(9, 0), partial(_ChatWriter.channel_post, text=CHANNEL_POSTS[1])),
     (3, time(18, 20), _ChatWriter.document),
     (3, time(21, 4), _ChatWriter.other_chat),
+    (3, time(23, 47), _ChatWriter.reactions_round),
     (4, time(12, 2), _ChatWriter.location),
     (4, time(15, 31), _ChatWriter.voice),
     (4, time(19, 45), _ChatWriter.redelivered),
     (4, time(19, 52), _ChatWriter.reaction),
+    (4, time(20, 10), _ChatWriter.lucas_leaves),
     (5, time(9, 0), partial(_ChatWriter.channel_post, text=CHANNEL_POSTS[2])),
     (5, time(10, 10), _ChatWriter.anonymous_admin),
+    (5, time(11, 0), _ChatWriter.promote_carla),
+    (5, time(12, 0), _ChatWriter.channel_reactions),
     (5, time(17, 0), partial(_ChatWriter.sticker, sender=GIULIA, emoji="😂", set_name="HotCherry")),
     (5, time(22, 15), _ChatWriter.forged),
     (6, time(8, 31), _ChatWriter.truncated),
     (6, time(13, 5), partial(_ChatWriter.photo, sender=DAVID, caption=PHOTO_CAPTIONS[0])),
+    (6, time(23, 50), _ChatWriter.edited_twice),
+    (6, time(23, 47), _ChatWriter.reactions_round),
 )
 
 

@@ -13,6 +13,10 @@ WHEEL_CACHE = REPO / ".cache" / "wheels"
 _PIN = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*==\s*([A-Za-z0-9_.+!-]+)\s*(?:#.*)?$")
 
 
+_MANYLINUX = re.compile(r"manylinux_2_(?P<minor>[0-9]+)_(?P<arch>[a-z0-9_]+)")
+OLDEST_MANYLINUX_MINOR = 17  # manylinux2014: the oldest tag wheels for Python 3.13 carry
+
+
 @dataclass(frozen=True)
 class Target:
     """The interpreter and platform the installed wheels must run on (the Lambda runtime's)."""
@@ -20,11 +24,23 @@ class Target:
     python_version: str = "3.13"
     platform: str | None = None  # a manylinux tag such as manylinux_2_28_aarch64; None: this machine
 
+    def platforms(self) -> list[str]:
+        """The target's manylinux tag and every older one its glibc runs (a wheel may carry only an older
+        tag, e.g. orjson's manylinux_2_17), newest first: pip takes ``--platform`` tags literally."""
+        if self.platform is None:
+            return []
+        match = _MANYLINUX.fullmatch(self.platform)
+        if match is None:
+            return [self.platform]
+        minor, arch = int(match["minor"]), match["arch"]
+        older = [f"manylinux_2_{version}_{arch}" for version in range(minor - 1, OLDEST_MANYLINUX_MINOR - 1, -1)]
+        return [self.platform, *older, f"manylinux2014_{arch}"]
+
     def pip_options(self) -> list[str]:
         if self.platform is None:
             return []
         return [
-            f"--platform={self.platform}",
+            *(f"--platform={platform}" for platform in self.platforms()),
             f"--python-version={self.python_version}",
             "--implementation=cp",
             "--only-binary=:all:",

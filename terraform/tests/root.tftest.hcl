@@ -4,8 +4,8 @@
 # The real aws provider, offline (fake keys, no lookups), stands in for providers.tf's (so default_tags
 # are not exercised here); the account id (an STS call) is overridden wherever it is read. Assertions
 # reach the root's own resources and the modules' outputs: each module's tests/ check its insides.
-# The packages are ../dist/*.zip (`make build`, or placeholders the pytest runner writes); the table's
-# columns come from ../sql/schema.json.
+# The packages are ../dist/*.zip (`make build`, or placeholders the pytest runner writes); the tables and
+# their columns come from ../sql/tables/*.json.
 
 provider "aws" {
   region                      = var.aws_region
@@ -59,10 +59,15 @@ run "default_names" {
   assert {
     condition = (
       output.glue_database_name == "telegram_datalake"
-      && output.glue_table_name == jsondecode(file("../sql/schema.json")).table
+      && output.glue_table_name == jsondecode(file("../sql/tables/telegram.json")).table
       && output.athena_workgroup_name == "telegram-datalake"
     )
-    error_message = "The database is name_prefix with underscores, the table sql/schema.json's, the workgroup name_prefix."
+    error_message = "The database is name_prefix with underscores, the messages table sql/tables/telegram.json's, the workgroup name_prefix."
+  }
+
+  assert {
+    condition     = output.glue_table_names == { telegram = "telegram", message_edits = "message_edits", member_events = "member_events", reactions = "reactions" }
+    error_message = "Every sql/tables/*.json must be a Glue table: the messages table's name its \"table\", every other one named after its file."
   }
 
   assert {
@@ -123,6 +128,77 @@ run "ci_permissions_boundary_and_other_names" {
     )
     error_message = "Every name must follow name_prefix."
   }
+}
+
+# The buckets' names are known once they are created: here, the storage module's outputs are given.
+run "table_locations" {
+  command = plan
+
+  override_module {
+    target          = module.storage
+    override_during = plan
+    outputs = {
+      bucket_names = { for purpose in ["raw", "enriched", "athena_results", "artifacts"] : purpose => "telegram-datalake-${replace(purpose, "_", "-")}-123456789012-sa-east-1" }
+      bucket_arns  = { for purpose in ["raw", "enriched", "athena_results", "artifacts"] : purpose => "arn:aws:s3:::telegram-datalake-${replace(purpose, "_", "-")}-123456789012-sa-east-1" }
+      account_id   = "123456789012"
+    }
+  }
+
+  assert {
+    condition = module.analytics.table_locations == {
+      telegram      = "s3://telegram-datalake-enriched-123456789012-sa-east-1/telegram/"
+      message_edits = "s3://telegram-datalake-enriched-123456789012-sa-east-1/message_edits/"
+      member_events = "s3://telegram-datalake-enriched-123456789012-sa-east-1/member_events/"
+      reactions     = "s3://telegram-datalake-enriched-123456789012-sa-east-1/reactions/"
+    }
+    error_message = "The messages table must be under enriched_prefix of the enriched bucket, every other table under its name."
+  }
+}
+
+run "other_enriched_prefix" {
+  command = plan
+
+  variables {
+    enriched_prefix = "reactions_archive/telegram"
+  }
+
+  override_module {
+    target          = module.storage
+    override_during = plan
+    outputs = {
+      bucket_names = { for purpose in ["raw", "enriched", "athena_results", "artifacts"] : purpose => "telegram-datalake-${replace(purpose, "_", "-")}-123456789012-sa-east-1" }
+      bucket_arns  = { for purpose in ["raw", "enriched", "athena_results", "artifacts"] : purpose => "arn:aws:s3:::telegram-datalake-${replace(purpose, "_", "-")}-123456789012-sa-east-1" }
+      account_id   = "123456789012"
+    }
+  }
+
+  assert {
+    condition = (
+      module.analytics.table_location == "s3://telegram-datalake-enriched-123456789012-sa-east-1/reactions_archive/telegram/"
+      && module.analytics.table_locations["reactions"] == "s3://telegram-datalake-enriched-123456789012-sa-east-1/reactions/"
+    )
+    error_message = "enriched_prefix must move the messages table only; a prefix that merely starts like another table's name is not under it."
+  }
+}
+
+run "reject_an_enriched_prefix_of_another_table" {
+  command = plan
+
+  variables {
+    enriched_prefix = "member_events"
+  }
+
+  expect_failures = [var.enriched_prefix]
+}
+
+run "reject_an_enriched_prefix_under_another_table" {
+  command = plan
+
+  variables {
+    enriched_prefix = "message_edits/telegram"
+  }
+
+  expect_failures = [var.enriched_prefix]
 }
 
 run "reject_etl_timeout_over_15_minutes" {

@@ -9,7 +9,7 @@ variable "database_name" {
 }
 
 variable "table_name" {
-  description = "Name of the Glue catalog table over the Parquet files."
+  description = "Glue name of the messages table, the telegram entry of tables, whose files are under enriched_prefix."
   type        = string
   default     = "telegram"
 
@@ -17,43 +17,58 @@ variable "table_name" {
     condition     = can(regex("^[a-z0-9_]{1,255}$", var.table_name))
     error_message = "table_name must be 1 to 255 lowercase letters, digits or underscores."
   }
+
+  validation {
+    condition     = var.table_name == "telegram" || !contains(keys(var.tables), var.table_name)
+    error_message = "table_name must not be the name of another table of var.tables."
+  }
 }
 
-variable "columns" {
-  description = "Columns of the table, in Parquet order: name, Hive/Athena type and comment (the root reads them from sql/schema.json)."
-  type = list(object({
-    name    = string
-    type    = string
-    comment = string
+variable "tables" {
+  description = "Every table by name, as the root reads them from sql/tables/<name>.json: its name again (table), a description (the Glue table's is its first sentence), its columns in Parquet order (name, Hive/Athena type, comment) and its partition keys. telegram, the messages table, is named table_name and kept under enriched_prefix; every other table is named after its key and kept under <key>/ of the bucket. Each has exactly one partition key, context_date, projected as a date (yyyy-MM-dd) as the ETL writes it."
+  type = map(object({
+    table       = string
+    description = string
+    columns = list(object({
+      name    = string
+      type    = string
+      comment = string
+    }))
+    partition_keys = list(object({
+      name    = string
+      type    = string
+      comment = string
+    }))
   }))
 
   validation {
-    condition     = length(var.columns) > 0
-    error_message = "columns must list at least one column."
+    condition     = contains(keys(var.tables), "telegram")
+    error_message = "tables must hold the messages table, telegram."
   }
 
   validation {
-    condition     = alltrue([for column in var.columns : can(regex("^[a-z_][a-z0-9_]*$", column.name))])
+    condition     = alltrue([for key, table in var.tables : can(regex("^[a-z][a-z0-9_]{0,254}$", key)) && table.table == key])
+    error_message = "Every table's key must be its name (table), 1 to 255 lowercase letters, digits and underscores, starting with a letter: it is the Glue name and the key prefix."
+  }
+
+  validation {
+    condition     = alltrue([for table in values(var.tables) : length(table.columns) > 0])
+    error_message = "Every table must list at least one column."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for table in values(var.tables) : [for column in table.columns : can(regex("^[a-z_][a-z0-9_]*$", column.name))]]))
     error_message = "Every column name must be lowercase letters, digits and underscores, not starting with a digit."
   }
 
   validation {
-    condition     = length(distinct([for column in var.columns : column.name])) == length(var.columns)
-    error_message = "Column names must be unique."
+    condition     = alltrue([for table in values(var.tables) : length(distinct([for column in table.columns : column.name])) == length(table.columns)])
+    error_message = "Column names must be unique within a table."
   }
-}
-
-variable "partition_keys" {
-  description = "Partition keys of the table: name, type and comment (the root reads them from sql/schema.json). Exactly one, context_date, projected as a date (yyyy-MM-dd) as the functions write it."
-  type = list(object({
-    name    = string
-    type    = string
-    comment = string
-  }))
 
   validation {
-    condition     = length(var.partition_keys) == 1 && try(var.partition_keys[0].name == "context_date", false)
-    error_message = "partition_keys must hold exactly one key, context_date: the partition the functions write (context_date=YYYY-MM-DD) and the table projects."
+    condition     = alltrue([for table in values(var.tables) : length(table.partition_keys) == 1 && try(table.partition_keys[0].name == "context_date", false)])
+    error_message = "Every table's partition_keys must hold exactly one key, context_date: the partition the ETL writes (context_date=YYYY-MM-DD) and the table projects."
   }
 }
 
@@ -68,13 +83,18 @@ variable "enriched_bucket_name" {
 }
 
 variable "enriched_prefix" {
-  description = "Key prefix of the Parquet files, without leading or trailing slash: the table is s3://<bucket>/<prefix>/."
+  description = "Key prefix of the messages table's Parquet files, without leading or trailing slash: the table is s3://<bucket>/<prefix>/. Neither another table's prefix (its name) nor under one."
   type        = string
   default     = "telegram"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.enriched_prefix))
     error_message = "enriched_prefix must be one or more path segments of letters, digits, '_', '.' or '-', separated by single slashes, with no leading or trailing slash."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.tables) : name == "telegram" || (var.enriched_prefix != name && !startswith(var.enriched_prefix, "${name}/"))])
+    error_message = "enriched_prefix must not be another table's prefix (${join(", ", [for name in sort(keys(var.tables)) : name if name != "telegram"])}) or under one: that table's files would be read as messages."
   }
 }
 
@@ -148,7 +168,7 @@ variable "force_destroy" {
 }
 
 variable "sql_dir" {
-  description = "Folder with create_table.sql.tftpl (the table's DDL; template variables database, table, columns, partition_keys, location, projection_start) and the *.sql saved queries (template variables database, table, timezone)."
+  description = "Folder with create_table.sql.tftpl (a table's DDL; template variables database, table, columns, partition_keys, location, projection_start) and the *.sql saved queries (template variables database, table: the messages table's Glue name, timezone)."
   type        = string
 }
 

@@ -1,4 +1,4 @@
-# The daily ETL: EventBridge Scheduler -> ETL Lambda (pyarrow layer) -> one Parquet file per day.
+# The daily ETL: EventBridge Scheduler -> ETL Lambda (pyarrow layer) -> one Parquet file per table per day.
 # Failed runs (after Lambda's retries) and undeliverable schedule events land in an SQS queue.
 
 data "aws_caller_identity" "current" {}
@@ -14,6 +14,8 @@ locals {
   # What EventBridge Scheduler presents as aws:SourceArn when it assumes a schedule's role: the ARN of the
   # schedule's group (the schedule is in the account's default group).
   schedule_group_arn = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.region}:${local.account_id}:schedule-group/default"
+  # Where the function writes in the enriched bucket: the messages table's prefix, then each other table's.
+  parquet_prefixes = concat([var.enriched_prefix], var.table_prefixes)
 }
 
 ################################################################################
@@ -61,10 +63,10 @@ resource "aws_sqs_queue" "dead_letter" {
 # Lambda function
 ################################################################################
 
-# Only: list and read the raw prefix, list, put and delete under the enriched prefix, send failed runs
-# to the dead-letter queue (plus the KMS key, if any). The function module adds its own log group.
-# Deleting and listing the enriched prefix: a rebuild of a day without rows removes the file an earlier
-# run wrote (listing first, so that a day that never had one gets no delete marker).
+# Only: list and read the raw prefix, list, put and delete under the tables' prefixes (enriched_prefix and
+# table_prefixes, each exactly), send failed runs to the dead-letter queue (plus the KMS key, if any). The
+# function module adds its own log group. Deleting and listing: a rebuild of a day without rows removes the
+# file an earlier run wrote (listing first, so that a day that never had one gets no delete marker).
 data "aws_iam_policy_document" "function" {
   statement {
     sid       = "ListRawUpdates"
@@ -95,7 +97,7 @@ data "aws_iam_policy_document" "function" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${var.enriched_prefix}/*"]
+      values   = [for prefix in local.parquet_prefixes : "${prefix}/*"]
     }
   }
 
@@ -103,7 +105,7 @@ data "aws_iam_policy_document" "function" {
     sid       = "WriteParquet"
     effect    = "Allow"
     actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["${var.enriched_bucket_arn}/${var.enriched_prefix}/*"]
+    resources = [for prefix in local.parquet_prefixes : "${var.enriched_bucket_arn}/${prefix}/*"]
   }
 
   statement {
@@ -129,7 +131,7 @@ module "function" {
   source = "../function"
 
   name                           = var.name
-  description                    = "Turns a day of raw Telegram updates into one Parquet file"
+  description                    = "Turns a day of raw Telegram updates into one Parquet file per table"
   package_path                   = var.package_path
   handler                        = "functions.etl.handler.lambda_handler"
   architecture                   = var.architecture

@@ -124,7 +124,7 @@ variable "enriched_bucket_name" {
 }
 
 variable "enriched_bucket_arn" {
-  description = "ARN of the enriched bucket; the function may only put objects under <enriched_prefix>/."
+  description = "ARN of the enriched bucket; the function may only list, put and delete objects under <enriched_prefix>/ and each <table_prefixes>/."
   type        = string
 
   validation {
@@ -145,13 +145,29 @@ variable "raw_prefix" {
 }
 
 variable "enriched_prefix" {
-  description = "Key prefix of the Parquet files (ENRICHED_PREFIX), without leading or trailing slash."
+  description = "Key prefix of the messages table's Parquet files (ENRICHED_PREFIX), without leading or trailing slash; neither one of table_prefixes nor under one."
   type        = string
   default     = "telegram"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.enriched_prefix))
     error_message = "enriched_prefix must be one or more path segments of letters, digits, '_', '.' or '-', separated by single slashes, with no leading or trailing slash."
+  }
+
+  validation {
+    condition     = alltrue([for prefix in var.table_prefixes : var.enriched_prefix != prefix && !startswith(var.enriched_prefix, "${prefix}/")])
+    error_message = "enriched_prefix must not be one of table_prefixes (${join(", ", var.table_prefixes)}) or under one: the function writes that table there."
+  }
+}
+
+variable "table_prefixes" {
+  description = "Key prefixes of the tables the function writes besides the messages one, which are their names, fixed in its code: <table>/context_date=YYYY-MM-DD/<table>.parquet in the enriched bucket. The function may list, put and delete under these and enriched_prefix only. The root passes the names of sql/tables/*.json but telegram.json."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for prefix in var.table_prefixes : can(regex("^[a-z][a-z0-9_]*$", prefix))]) && length(distinct(var.table_prefixes)) == length(var.table_prefixes)
+    error_message = "table_prefixes must be distinct table names: lowercase letters, digits and underscores, starting with a letter (no slash: each is one top-level prefix)."
   }
 }
 

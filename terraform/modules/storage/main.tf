@@ -10,7 +10,7 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   region     = data.aws_region.current.region
 
-  # raw: one JSON object per update. enriched: one Parquet file per day. athena_results: query
+  # raw: one JSON object per update. enriched: one Parquet file per table per day. athena_results: query
   # results. artifacts: the pyarrow Lambda layer. Every bucket is versioned.
   # purpose: the bucket name's middle part. noncurrent_days: when overwritten or deleted versions go.
   # transition: raw updates move to a cheaper class. expiration_days: when current objects expire.

@@ -35,6 +35,7 @@ variables {
   raw_bucket_arn           = "arn:aws:s3:::telegram-datalake-raw-123456789012-sa-east-1"
   enriched_bucket_name     = "telegram-datalake-enriched-123456789012-sa-east-1"
   enriched_bucket_arn      = "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1"
+  table_prefixes           = ["member_events", "message_edits", "reactions"]
   permissions_boundary_arn = "arn:aws:iam::123456789012:policy/telegram-datalake-pipeline-boundary"
 }
 
@@ -229,13 +230,23 @@ run "rendered_policies" {
           Effect    = "Allow"
           Action    = "s3:ListBucket"
           Resource  = "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1"
-          Condition = { StringLike = { "s3:prefix" = "telegram/*" } }
+          Condition = { StringLike = { "s3:prefix" = ["telegram/*", "member_events/*", "message_edits/*", "reactions/*"] } }
         },
-        { Sid = "WriteParquet", Effect = "Allow", Action = ["s3:PutObject", "s3:DeleteObject"], Resource = "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1/telegram/*" },
+        {
+          Sid    = "WriteParquet"
+          Effect = "Allow"
+          Action = ["s3:PutObject", "s3:DeleteObject"]
+          Resource = [
+            "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1/telegram/*",
+            "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1/reactions/*",
+            "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1/message_edits/*",
+            "arn:aws:s3:::telegram-datalake-enriched-123456789012-sa-east-1/member_events/*",
+          ]
+        },
         { Sid = "SendFailedRuns", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:sa-east-1:123456789012:telegram-datalake-etl-dlq" },
       ]
     }
-    error_message = "The ETL may only list and read the raw prefix, list and write the enriched prefix, and send to its dead-letter queue."
+    error_message = "The ETL may only list and read the raw prefix, list and write each table's prefix (enriched_prefix, then table_prefixes), and send to its dead-letter queue."
   }
 
   assert {
@@ -287,4 +298,34 @@ run "reject_schedule_that_is_not_an_expression" {
   }
 
   expect_failures = [var.schedule_expression]
+}
+
+run "reject_an_enriched_prefix_of_another_table" {
+  command = plan
+
+  variables {
+    enriched_prefix = "message_edits"
+  }
+
+  expect_failures = [var.enriched_prefix]
+}
+
+run "reject_an_enriched_prefix_under_another_table" {
+  command = plan
+
+  variables {
+    enriched_prefix = "reactions/telegram"
+  }
+
+  expect_failures = [var.enriched_prefix]
+}
+
+run "reject_a_table_prefix_with_a_slash" {
+  command = plan
+
+  variables {
+    table_prefixes = ["lake/reactions"]
+  }
+
+  expect_failures = [var.table_prefixes]
 }
