@@ -1,0 +1,1 @@
+"""Importing a chat's history from Telegram Desktop's JSON export."""
