@@ -34,6 +34,9 @@ _ZONE = re.compile(r"[A-Za-z0-9_+/-]+")  # IANA names; no quote can break out of
 
 
 MESSAGES_TABLE = "telegram"  # the messages table: its Glue name is configurable, its key prefix is ENRICHED_PREFIX
+# The other tables, in the order the ETL writes and reports them (functions.etl.schema.UPDATE_TABLES, which
+# imports pyarrow: the CLI reads the names here); each is named, and keyed, as its sql/tables file.
+OTHER_TABLES = ("message_edits", "member_events", "reactions")
 
 
 class Column(TypedDict):

@@ -25,8 +25,15 @@ from moto.moto_api._internal.models import moto_api_backend
 
 from telegram_datalake import athena
 from telegram_datalake.cli import main
-from telegram_datalake.cli.query import OTHER_TABLES
-from telegram_datalake.saved_queries import MESSAGES_TABLE, SQL_DIR, description, list_queries, load_schemas, render
+from telegram_datalake.saved_queries import (
+    MESSAGES_TABLE,
+    OTHER_TABLES,
+    SQL_DIR,
+    description,
+    list_queries,
+    load_schemas,
+    render,
+)
 from tests.cli_support import cli
 from tests.sql_expected import EXPECTED
 from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, write_lake

@@ -16,9 +16,10 @@ import pytest
 from functions.etl.day_rows import FLATTENERS
 from functions.etl.flatten import ROW_UPDATE_TYPES
 from functions.etl.handler import lambda_handler as etl_handler
-from functions.etl.schema import MEMBER_EVENTS_SCHEMA, MESSAGE_EDITS_SCHEMA, REACTIONS_SCHEMA
+from functions.etl.schema import MEMBER_EVENTS_SCHEMA, MESSAGE_EDITS_SCHEMA, MESSAGES, REACTIONS_SCHEMA, UPDATE_TABLES
 from functions.ingest.handler import lambda_handler as ingest_handler
 from telegram_datalake.demo.bot_api_objects import ADMIN_RIGHTS as RIGHTS
+from telegram_datalake.saved_queries import OTHER_TABLES, load_schemas
 from telegram_datalake.telegram_api import DEFAULT_ALLOWED_UPDATES
 from tests.conftest import RAW_BUCKET, update_body, webhook_event
 from tests.etl_support import CHANNEL, bucket_state, enriched_bytes, enriched_keys, read_parquet
@@ -305,3 +306,9 @@ def test_the_webhook_asks_telegram_for_every_update_type_a_table_has() -> None:
     """`webhook set` and `poll` default to exactly the types the ETL turns into rows: none is missed, and
     none is asked for only to be kept raw."""
     assert sorted(DEFAULT_ALLOWED_UPDATES) == sorted([*ROW_UPDATE_TYPES, *FLATTENERS])
+
+
+def test_the_cli_names_the_tables_the_etl_writes_in_its_order() -> None:
+    """The CLI and the demo (which do not import pyarrow) list the other tables as the ETL writes them."""
+    assert tuple(spec.name for spec in UPDATE_TABLES) == OTHER_TABLES
+    assert sorted(load_schemas()) == sorted([MESSAGES.name, *OTHER_TABLES])

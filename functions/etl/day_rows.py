@@ -23,7 +23,7 @@ from functions.etl.members import (
     service_message_rows,
 )
 from functions.etl.reactions import reaction_count_rows, reaction_rows
-from functions.etl.schema import MEMBER_EVENTS, MESSAGE_EDITS, REACTIONS, UPDATE_TABLES, TableSpec
+from functions.etl.schema import MEMBER_EVENTS, MESSAGE_EDITS, MESSAGES, REACTIONS, UPDATE_TABLES, TableSpec
 from functions.etl.table import TableBuilder, build_table, unique_table
 
 Flattener = Callable[[int, str, Any], "list[Row] | Flattened"]
@@ -88,7 +88,7 @@ class DayRows:
     def tables(self, earlier_update_ids: Set[int]) -> dict[str, tuple[pa.Table, int]]:
         """Each table's unique rows, sorted, and how many rows were dropped as repeats; the messages table first."""
         messages, dropped = unique_table(self.messages.table(), earlier_update_ids)
-        tables = {"telegram": (messages, dropped)}
+        tables = {MESSAGES.name: (messages, dropped)}
         for spec in UPDATE_TABLES:
             rows = self.rows[spec.name]
             position = _UPDATE_ID[spec.name]

@@ -85,7 +85,6 @@ SERVICE_FIELDS = frozenset(
 
 FORWARD_FIELDS = ("forward_origin", "forward_from", "forward_from_chat", "forward_sender_name", "forward_date")
 
-_EMPTY: Mapping[str, Any] = EMPTY
 
 Row = tuple[Any, ...]  # values in schema.ROW_COLUMNS order
 _ID_AND_PAYLOAD = 2  # the keys of an update with one payload
@@ -158,7 +157,7 @@ def row_of_update(update: Any) -> Row | Flattened:
         return Flattened(None, f"{update_type} is not an object", invalid=True)
     chat = message.get("chat")
     if not isinstance(chat, dict):
-        chat = _EMPTY
+        chat = EMPTY
     message_id, chat_id, date = message.get("message_id"), chat.get("id"), message.get("date")
     if not (
         type(message_id) is int
@@ -172,7 +171,7 @@ def row_of_update(update: Any) -> Row | Flattened:
 
     sender = message.get("from")
     if not isinstance(sender, dict):
-        sender = _EMPTY
+        sender = EMPTY
     user_id, is_bot, first_name = sender.get("id"), sender.get("is_bot"), sender.get("first_name")
     last_name, username, language = sender.get("last_name"), sender.get("username"), sender.get("language_code")
     chat_type, chat_title = chat.get("type"), chat.get("title")

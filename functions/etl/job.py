@@ -161,12 +161,15 @@ def remove_output(client: S3Client, bucket: str, key: str, deadline: Deadline) -
     return key
 
 
-def write_table(client: S3Client, bucket: str, key: str, table: pa.Table, deadline: Deadline) -> int:
-    """Write ``table`` as the Parquet file at ``key``; its size in bytes."""
+def publish(client: S3Client, bucket: str, key: str, table: pa.Table, deadline: Deadline) -> TableOutput:
+    """Write ``table`` as the Parquet file at ``key``, or, when it has no rows, remove the file an earlier
+    run wrote there; what was done (the caller adds the duplicates)."""
+    if not table.num_rows:
+        return TableOutput(removed_key=remove_output(client, bucket, key, deadline))
     parquet = to_parquet(table)
     deadline.check("writing", bucket, key)
     client.put_object(Bucket=bucket, Key=key, Body=parquet, ContentType="application/vnd.apache.parquet")
-    return len(parquet)
+    return TableOutput(rows=table.num_rows, key=key, bytes=len(parquet))
 
 
 def process_day(client: S3Client, settings: EtlSettings, day: date, deadline: Deadline) -> DaySummary:
@@ -181,20 +184,13 @@ def process_day(client: S3Client, settings: EtlSettings, day: date, deadline: De
     tables = rows.tables(stored_the_day_before(client, settings, day, deadline))
     del rows
     messages, summary.duplicates = tables.pop(MESSAGES.name)
-    if messages.num_rows:
-        summary.output_key = settings.output_key(summary.date)
-        summary.bytes_written = write_table(client, bucket, summary.output_key, messages, deadline)
-        summary.rows_written = messages.num_rows
-    else:
-        summary.removed_key = remove_output(client, bucket, settings.output_key(summary.date), deadline)
+    written = publish(client, bucket, settings.output_key(summary.date), messages, deadline)
+    summary.rows_written, summary.output_key = written.rows, written.key
+    summary.bytes_written, summary.removed_key = written.bytes, written.removed_key
     del messages
     for spec in UPDATE_TABLES:
         table, duplicates = tables.pop(spec.name)
-        output = summary.tables[spec.name] = TableOutput(rows=table.num_rows, duplicates=duplicates)
-        if table.num_rows:
-            output.key = spec.key(summary.date)
-            output.bytes = write_table(client, bucket, output.key, table, deadline)
-        else:
-            output.removed_key = remove_output(client, bucket, spec.key(summary.date), deadline)
+        summary.tables[spec.name] = publish(client, bucket, spec.key(summary.date), table, deadline)
+        summary.tables[spec.name].duplicates = duplicates
     log_event(LOGGER, logging.INFO, "day processed", **summary.as_dict())
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# Also in functions/common/settings.py, which imports botocore: the transform must import without it.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second every reader's timestamp type can hold
 EMPTY: Mapping[str, Any] = {}

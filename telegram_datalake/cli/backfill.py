@@ -28,6 +28,7 @@ from telegram_datalake.cli.aws_errors import aws_errors, describe
 from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
 from telegram_datalake.cli.output import FORMATS, Progress, render
+from telegram_datalake.saved_queries import OTHER_TABLES
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -57,7 +58,6 @@ COLUMNS = (
     "bytes_written",
 )
 NUMBERS = COLUMNS[1:]
-OTHER_TABLES = ("message_edits", "member_events", "reactions")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The ETL's environment that --local fills from the Terraform outputs when it is not set.
 LOCAL_BUCKETS = (("RAW_BUCKET", "raw_bucket_name"), ("ENRICHED_BUCKET", "enriched_bucket_name"))

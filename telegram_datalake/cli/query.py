@@ -24,7 +24,7 @@ from telegram_datalake.cli.errors import CliError
 from telegram_datalake.cli.output import FORMATS, Progress, render
 from telegram_datalake.duckdb_engine import connect_files, lake_files, run_query
 from telegram_datalake.parquet_source import DEFAULT_PREFIX, download_tables, table_prefixes
-from telegram_datalake.saved_queries import SavedQuery, get_query, list_queries
+from telegram_datalake.saved_queries import OTHER_TABLES, SavedQuery, get_query, list_queries
 from telegram_datalake.saved_queries import render as render_sql
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ DEFAULT_TIMEZONE = "America/Sao_Paulo"
 # DuckDB creates the views itself, so any valid names do; these are the deployed defaults.
 DUCKDB_DATABASE, DUCKDB_TABLE = "telegram_datalake", "telegram"
 # For the help text only (the parser is built for every command, so sql/tables is not read here).
-OTHER_TABLES = ("message_edits", "member_events", "reactions")
 
 
 def register(subcommands: Any) -> None:

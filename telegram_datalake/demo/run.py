@@ -36,9 +36,8 @@ from telegram_datalake.local.moto_server import no_proxy_opener
 from telegram_datalake.local.stack import DEFAULT_TIMEZONE, LocalStack, local_stack
 from telegram_datalake.local.webhook_server import TIME_HEADER
 from telegram_datalake.parquet_source import download_tables
-from telegram_datalake.saved_queries import MESSAGES_TABLE, list_queries, load_schema, render
+from telegram_datalake.saved_queries import MESSAGES_TABLE, OTHER_TABLES, list_queries, load_schema, render
 
-OTHER_TABLES = ("message_edits", "member_events", "reactions")  # the tables besides the messages one
 DATABASE = "telegram_datalake"  # Terraform's name for the Glue database (name_prefix, dashes as underscores)
 QUERY_ROWS_SHOWN = 10  # of a result longer than a day's hours; shorter ones are shown whole
 QUERY_ROWS_WHOLE = 24
