@@ -25,7 +25,7 @@ SDIST := dist/telegram_datalake-$(VERSION).tar.gz
 PACKAGE_SOURCES := pyproject.toml MANIFEST.in README.md $(shell git ls-files functions telegram_datalake sql 2>/dev/null)
 ARTIFACTS := dist/ingest.zip dist/etl.zip dist/pyarrow-layer.zip $(WHEEL) $(SDIST)
 
-.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean demo serve webhook webhook-info query backfill
+.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean demo serve webhook webhook-info query backfill import
 
 # The external engines and tools the tests run for real (the aws provider, Trino, linters): one file each.
 include $(sort $(wildcard make/*.mk))
@@ -105,7 +105,10 @@ query: $(STAMP) ## Run a saved query: make query Q=messages_per_day [ENGINE=duck
 backfill: $(STAMP) ## Reprocess days with the ETL: make backfill FROM=2026-01-01 TO=2026-01-31 [LOCAL=1]
 	$(VENV)/bin/telegram-datalake backfill --from $(FROM) --to $(TO) $(if $(LOCAL),--local)
 
-bench: $(STAMP) llvm-strip ## Benchmarks (a few minutes): ETL transform 10k-1M, ETL and ingest on moto, storage, cold start; JSON in .bench/
+import: $(STAMP) ## Load a Telegram Desktop export: make import FILE=result.json [CHAT_ID=-100...] [LOCAL=1]
+	$(VENV)/bin/telegram-datalake import "$(FILE)" $(if $(CHAT_ID),--chat-id=$(CHAT_ID)) $(if $(LOCAL),--local)
+
+bench: $(STAMP) llvm-strip ## Benchmarks (a few minutes): ETL transform 10k-1M, ETL and ingest on moto, storage, cold start, a 1M-message export import; JSON in .bench/
 	$(PY) -m benchmarks
 
 clean: ## Remove build outputs (dist/, build/) and test caches

@@ -55,7 +55,14 @@ class Goal:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far (ru_maxrss is in KiB on Linux, in bytes on macOS)."""
+    """This process's peak resident set size so far: /proc's VmHWM where there is one, since Linux carries
+    ru_maxrss across exec (a child started by a large parent would report the parent's size); else
+    ru_maxrss (in KiB on Linux, in bytes on macOS)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / MB if sys.platform == "darwin" else peak / 1024
 

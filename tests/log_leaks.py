@@ -59,9 +59,11 @@ VOCABULARY = " | ".join(
         "timestamp level logger message status_code outcome reason update_id update_type chat_id key duration_ms",
         "date objects_read rows_written skipped duplicates updates_without_row output_key bytes_written removed_key",
         "raw_only_updates tables rows bytes message_edits member_events reactions",
+        "imported objects records captured_by_bot reasons",
         # levels, loggers, outcomes, messages
         "DEBUG INFO WARNING ERROR CRITICAL telegram_pipeline.ingest telegram_pipeline.etl",
         "stored ignored rejected error misconfigured unavailable day processed skipped raw object",
+        "skipped imported records",
         # ingest reasons
         "missing secret token",
         "wrong secret token",
@@ -87,10 +89,17 @@ VOCABULARY = " | ".join(
         "lacks chat.id, new_chat_member's user.id and status, or a valid date",
         "lacks chat.id, message_id or a valid date",
         "lacks its reactions list",
+        # imported history's reasons
+        "not a Telegram Desktop export (no JSON object)",
+        "not a Telegram Desktop export (no chat type, numeric id and messages)",
+        "a record without a numeric id",
+        "an unsupported message (Telegram Desktop exports no date for it)",
+        "a record without date_unixtime (an old Telegram Desktop wrote none: export again with a current one)",
         "message edited_message channel_post edited_channel_post callback_query my_chat_member chat_member",
         "message_reaction message_reaction_count chat_join_request poll_answer",
         # keys
         "telegram/context_date= .json telegram.parquet message_edits.parquet member_events.parquet reactions.parquet",
+        "/import/",
     )
 ).casefold()
 

@@ -28,6 +28,7 @@ GROUPS = "-1001234567890,-1009876543210"
 REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("query", "run"): ["messages_per_day"],
     ("backfill",): ["--from=2024-01-01", "--to=2024-01-02"],
+    ("import",): ["result.json"],
 }
 
 
@@ -58,6 +59,7 @@ def test_the_sweep_finds_the_options_that_matter() -> None:
     found = {(" ".join(path), option) for path, option, _ in OPTIONS}
     assert {("serve", "--allowed-chat-ids"), ("poll", "--allowed-chat-ids"), ("poll", "--retry-delay")} <= found
     assert ("query run", "--timeout") in found
+    assert ("import", "--chat-id") in found  # a supergroup's id: -100...
     assert len(found) > 30
 
 

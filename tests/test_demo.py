@@ -33,6 +33,7 @@ from telegram_datalake.demo.sample_chat import (
     SampleChat,
     build_sample_chat,
 )
+from telegram_datalake.demo.sample_export import build_sample_export
 from telegram_datalake.local.stack import LocalStack, local_stack
 from telegram_datalake.saved_queries import list_queries
 from tests.cli_support import serve_process
@@ -45,8 +46,13 @@ ROWS_PER_DAY = [31, 34, 31, 38, 35, 32, 37]
 # The week's rows of the other tables: three edits; Lucas, Giulia and a spam account joining, Lucas leaving,
 # the spam account banned, the bot and Carla promoted (four service messages repeat a chat_member update:
 # one row each); the reaction changes and the channel's totals.
-TABLE_ROWS = {"message_edits": 3, "member_events": 7, "reactions": 23}
-MEMBER_EVENTS = {"joined": 3, "left": 1, "banned": 1, "promoted": 2}
+# The export adds David's edit, Felipe joining by link, Bruno leaving and joining again by request.
+TABLE_ROWS = {"message_edits": 4, "member_events": 10, "reactions": 23}
+MEMBER_EVENTS = {"joined": 5, "left": 2, "banned": 1, "promoted": 2}
+# The exported history: records, those of the week's first day (the bot stored them too), and the rows the
+# import adds to each of the 14 days before the week.
+EXPORTED, CAPTURED_BY_BOT = 224, 30
+IMPORTED_ROWS_PER_DAY = [17, 15, 17, 9, 14, 12, 13, 16, 11, 13, 16, 10, 18, 13]
 
 
 def yesterday() -> date:
@@ -160,7 +166,7 @@ def parquet_rows(stack: LocalStack, prefix: str = "telegram") -> list[dict[str, 
 
 def query_sections(output: str) -> dict[str, str]:
     """The text printed for each saved query, by name."""
-    parts = re.split(r"^  -- (\S+)$", output.split("\n4. ", 1)[1].split("\n5. ", 1)[0], flags=re.MULTILINE)
+    parts = re.split(r"^  -- (\S+)$", output.split("\n5. ", 1)[1].split("\n6. ", 1)[0], flags=re.MULTILINE)
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
@@ -176,15 +182,39 @@ def test_demo_pipeline_end_to_end() -> None:
         events = parquet_rows(stack, "member_events")
 
     days = [day.isoformat() for day in sample.days]
+    history = [(sample.days[0] - timedelta(days=back)).isoformat() for back in range(14, 0, -1)]
+    export = build_sample_export(sample)
+    imported = {key: body for key, body in raw.items() if "/import/" in key}
+    captured = {key: body for key, body in raw.items() if key not in imported}
     assert (summary.sent, summary.stored, summary.ignored, summary.rejected) == (SENT, STORED, IGNORED, REJECTED)
-    assert summary.raw_objects == RAW_OBJECTS == len(raw)
-    assert summary.rows_per_day == dict(zip(days, ROWS_PER_DAY, strict=True)) == sample.expected_rows_per_day()
+    assert summary.raw_objects == RAW_OBJECTS == len(captured)
+    assert (summary.imported_records, summary.captured_by_bot) == (EXPORTED, CAPTURED_BY_BOT)
+    assert sorted(imported) == [f"telegram/context_date={day}/import/{GROUP['id']}.json" for day in [*history, days[0]]]
+    assert summary.rows_per_day == {
+        **dict(zip(history, IMPORTED_ROWS_PER_DAY, strict=True)),
+        **dict(zip(days, ROWS_PER_DAY, strict=True)),
+    }
+    assert summary.rows_per_day == {**export.rows_per_day, **sample.expected_rows_per_day()}
     assert Counter(row["context_date"] for row in rows) == summary.rows_per_day
     assert summary.table_rows == TABLE_ROWS
     assert Counter(row["event"] for row in events) == MEMBER_EVENTS
-    assert_raw_layer(sample, raw, rows)
-    assert_rows(sample, rows)
-    assert_query_tables(out.getvalue(), summary.queries)
+    assert_raw_layer(sample, captured, [row for row in rows if row["update_id"]])
+    assert_rows(sample, [row for row in rows if row["update_id"]])
+    assert_imported(export.text().encode(), imported, [row for row in rows if not row["update_id"]], history)
+    assert_query_tables(out.getvalue(), summary.queries, history[0], days[-1])
+
+
+def assert_imported(export: bytes, filed: dict[str, bytes], rows: list[dict[str, Any]], history: list[str]) -> None:
+    """The export's records are in the raw layer as written; its rows are on the days before the bot's."""
+    records = export.decode().split("\n  {")[1:]
+    kept = "".join(body.decode() for body in filed.values())
+    assert all("{" + record.rstrip().rstrip(",").removesuffix("]\n}").rstrip() in kept for record in records)
+    assert len(rows) == sum(IMPORTED_ROWS_PER_DAY)
+    assert {row["context_date"] for row in rows} == set(history)  # the first captured day keeps the bot's rows
+    assert {(row["chat_id"], row["update_type"]) for row in rows} == {(GROUP["id"], "message")}
+    assert {row["user_first_name"] for row in rows} >= {"Ana Souza", "David Miller", None}  # None: a deleted account
+    assert {row["message_type"] for row in rows} == {"text", "photo", "service"}
+    assert sum(row["is_forwarded"] for row in rows) == 1
 
 
 def assert_raw_layer(sample: SampleChat, raw: dict[str, bytes], rows: list[dict[str, Any]]) -> None:
@@ -235,9 +265,10 @@ def assert_rows(sample: SampleChat, rows: list[dict[str, Any]]) -> None:
     assert {row["message_type"] for row in rows} == types
 
 
-def assert_query_tables(output: str, names: tuple[str, ...]) -> None:
+def assert_query_tables(output: str, names: tuple[str, ...], first_day: str, last_day: str) -> None:
     """Every saved query printed its description and a table with rows (the demo itself checks that
-    messages_per_day adds up to the ETL's rows, and fails otherwise)."""
+    messages_per_day adds up to the ETL's rows, and fails otherwise); they answer across imported and
+    captured days."""
     sections = query_sections(output)
     queries = list_queries()
     assert list(sections) == [query.name for query in queries] == list(names)
@@ -249,6 +280,9 @@ def assert_query_tables(output: str, names: tuple[str, ...]) -> None:
     for name in ("member_growth_per_day", "reactions_per_emoji", "edits_per_user_per_day"):
         assert "Dados & Café ☕" in sections[name], name
     assert '"logger"' not in output  # the functions' INFO log lines are quiet
+    active = sections["active_users_per_day"]
+    assert f"  {last_day}  " in active
+    assert f"  {first_day}  " in active
 
 
 def test_demo_fails_on_an_unexpected_outcome() -> None:
@@ -270,13 +304,14 @@ def test_cli_demo_exits_zero_and_prints_the_summary(capsys: pytest.CaptureFixtur
     assert main(["demo"]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    summary = captured.out.split("\n5. Summary\n", 1)[1]
+    summary = captured.out.split("\n6. Summary\n", 1)[1]
     for label, count in (
         ("updates sent", SENT),
         ("stored", STORED),
         ("ignored", IGNORED),
         ("rejected", REJECTED),
-        ("messages", sum(ROWS_PER_DAY)),
+        ("imported", EXPORTED),
+        ("messages", sum(ROWS_PER_DAY) + sum(IMPORTED_ROWS_PER_DAY)),
         *((name.replace("_", " "), count) for name, count in TABLE_ROWS.items()),
         ("saved queries", len(list_queries())),
     ):

@@ -78,6 +78,7 @@ def summary(day: str = DAY, tables: dict[str, dict[str, Any]] | None = None, **c
         "removed_key": None,
         "raw_only_updates": {},
         "tables": others,
+        "imported": {"objects": 0, "records": 0, "rows": 0, "captured_by_bot": 0, "skipped": 0},
         **counts,
     }
 

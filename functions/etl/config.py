@@ -16,6 +16,7 @@ from functions.common.settings import (
     timezone_setting,
 )
 from functions.etl.budget import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, etl_call_limits
+from functions.etl.raw_reader import IMPORT_FOLDER
 from functions.etl.schema import UPDATE_TABLES
 
 RAW_BUCKET = "RAW_BUCKET"
@@ -56,6 +57,10 @@ class EtlSettings:
     def raw_partition(self, day: str) -> str:
         """The prefix of one day's raw objects, ending in a slash so it matches that partition only."""
         return f"{self.raw_prefix}/context_date={day}/"
+
+    def import_key(self, day: str, chat_id: int) -> str:
+        """Where the import command files a chat's history of a day, and the ETL finds it (see ``imports``)."""
+        return f"{self.raw_partition(day)}{IMPORT_FOLDER}/{chat_id}.json"
 
     def output_key(self, day: str) -> str:
         """The one, deterministic key of a day's Parquet file; a rerun replaces it."""

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from functions.etl.edits import EDIT_UPDATE_TYPES, edit_rows
 from functions.etl.flatten import Flattened, Row
+from functions.etl.imports import ImportedRows
 from functions.etl.members import (
     MEMBER_UPDATE_TYPES,
     drop_repeated_service_rows,
@@ -24,7 +25,7 @@ from functions.etl.members import (
 )
 from functions.etl.reactions import reaction_count_rows, reaction_rows
 from functions.etl.schema import MEMBER_EVENTS, MESSAGE_EDITS, MESSAGES, REACTIONS, UPDATE_TABLES, TableSpec
-from functions.etl.table import TableBuilder, build_table, unique_table
+from functions.etl.table import TableBuilder, build_table, unique_table, with_rows
 
 Flattener = Callable[[int, str, Any], "list[Row] | Flattened"]
 
@@ -85,12 +86,21 @@ class DayRows:
             self.rows[spec.name].extend(rows)
         return None
 
-    def tables(self, earlier_update_ids: Set[int]) -> dict[str, tuple[pa.Table, int]]:
-        """Each table's unique rows, sorted, and how many rows were dropped as repeats; the messages table first."""
+    def tables(
+        self, earlier_update_ids: Set[int], imported: ImportedRows | None = None
+    ) -> dict[str, tuple[pa.Table, int]]:
+        """Each table's unique rows, sorted, and how many rows were dropped as repeats; the messages table first.
+
+        ``imported`` rows (history the bot did not capture, each message once) join the bot's unique ones.
+        """
         messages, dropped = unique_table(self.messages.table(), earlier_update_ids)
+        if imported is not None and imported.messages:
+            messages = with_rows(messages, imported.messages)
         tables = {MESSAGES.name: (messages, dropped)}
         for spec in UPDATE_TABLES:
             rows = self.rows[spec.name]
+            if imported is not None:
+                rows = rows + imported.rows.get(spec.name, [])
             position = _UPDATE_ID[spec.name]
             unique = [row for row in rows if row[position] not in earlier_update_ids]
             repeats = len(rows) - len(unique) + self.repeated[spec.name]

@@ -14,7 +14,15 @@ from functions.common.jsonlog import get_logger, log_event
 from functions.etl.config import EtlSettings
 from functions.etl.day_rows import DayRows
 from functions.etl.flatten import Flattened, Row, row_of_update
-from functions.etl.raw_reader import list_keys, read_objects, update_id_of_key
+from functions.etl.imports import (
+    ImportedCounts,
+    ImportedRows,
+    add_export,
+    captured_messages,
+    chat_id_of_key,
+    import_keys,
+)
+from functions.etl.raw_reader import list_keys, read_objects, update_id_of_key, update_keys
 from functions.etl.schema import MESSAGES, ROW_COLUMNS, UPDATE_TABLES
 from functions.etl.table import to_parquet
 
@@ -39,7 +47,7 @@ LOGGER = get_logger("telegram_pipeline.etl")
 NOT_JSON = Flattened(None, "not valid JSON", invalid=True)
 # What json.loads scans with (the C scanner). typeshed types the argument as a scanner; it reads a decoder's settings.
 _SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-_MESSAGE_TYPE = ROW_COLUMNS.index("message_type")
+_MESSAGE_TYPE, _CHAT_ID, _MESSAGE_ID = (ROW_COLUMNS.index(name) for name in ("message_type", "chat_id", "message_id"))
 
 
 @dataclass
@@ -71,6 +79,7 @@ class DaySummary:
     removed_key: str | None = None  # an earlier run's file, deleted because the day now has no rows
     raw_only_updates: dict[str, int] = field(default_factory=dict)  # updates_without_row by update type
     tables: dict[str, TableOutput] = field(default_factory=dict)
+    imported: ImportedCounts = field(default_factory=ImportedCounts)  # history loaded by the import command
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,8 +150,40 @@ def stored_the_day_before(client: S3Client, settings: EtlSettings, day: date, de
     its rows belong to the day of the first delivery, so the later day must not repeat them.
     """
     previous = settings.raw_partition((day - timedelta(days=1)).isoformat())
-    ids = (update_id_of_key(key) for key in list_keys(client, settings.raw_bucket, previous, deadline))
+    keys = update_keys(previous, list_keys(client, settings.raw_bucket, previous, deadline))
+    ids = (update_id_of_key(key) for key in keys)
     return {update_id for update_id in ids if update_id is not None}
+
+
+def captured_the_day_after(
+    client: S3Client, settings: EtlSettings, day: date, chat_ids: set[int], deadline: Deadline
+) -> set[tuple[int, int]]:
+    """(chat_id, message_id) of the messages of ``chat_ids`` the bot stored the next day: a message sent late
+    in the day may arrive after midnight, and the bot's copy of it wins over an imported one."""
+    following = settings.raw_partition((day + timedelta(days=1)).isoformat())
+    keys = update_keys(following, list_keys(client, settings.raw_bucket, following, deadline))
+    captured: set[tuple[int, int]] = set()
+    for _, body in read_objects(client, settings.raw_bucket, keys, settings.max_workers, deadline):
+        try:
+            row = row_of_update(parse_json(body))
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(row, tuple) and row[_CHAT_ID] in chat_ids:
+            captured.add((row[_CHAT_ID], row[_MESSAGE_ID]))
+    return captured
+
+
+def imported_rows(
+    client: S3Client, settings: EtlSettings, day: date, keys: list[str], *, bot_messages: pa.Table, deadline: Deadline
+) -> ImportedRows:
+    """The rows of the day's imported records (``keys``) whose message the bot did not capture."""
+    chat_ids = {chat_id for chat_id in map(chat_id_of_key, keys) if chat_id is not None}
+    captured = captured_messages(bot_messages, chat_ids)
+    captured |= captured_the_day_after(client, settings, day, chat_ids, deadline)
+    rows = ImportedRows()
+    for key, body in read_objects(client, settings.raw_bucket, keys, settings.max_workers, deadline):
+        add_export(rows, key, body, captured)
+    return rows
 
 
 def remove_output(client: S3Client, bucket: str, key: str, deadline: Deadline) -> str | None:
@@ -178,11 +219,21 @@ def process_day(client: S3Client, settings: EtlSettings, day: date, deadline: De
     """
     summary = DaySummary(date=day.isoformat())
     bucket = settings.enriched_bucket
-    keys = list_keys(client, settings.raw_bucket, settings.raw_partition(summary.date), deadline)
-    objects = read_objects(client, settings.raw_bucket, keys, settings.max_workers, deadline)
+    partition = settings.raw_partition(summary.date)
+    keys = list_keys(client, settings.raw_bucket, partition, deadline)
+    objects = read_objects(client, settings.raw_bucket, update_keys(partition, keys), settings.max_workers, deadline)
     rows = flatten_objects(objects, summary)
-    tables = rows.tables(stored_the_day_before(client, settings, day, deadline))
-    del rows
+    imports = import_keys(partition, keys)
+    imported = (
+        imported_rows(client, settings, day, imports, bot_messages=rows.messages.table(), deadline=deadline)
+        if imports
+        else None
+    )
+    tables = rows.tables(stored_the_day_before(client, settings, day, deadline), imported)
+    if imported is not None:
+        summary.imported = imported.counts
+        summary.objects_read += imported.counts.objects
+    del rows, imported
     messages, summary.duplicates = tables.pop(MESSAGES.name)
     written = publish(client, bucket, settings.output_key(summary.date), messages, deadline)
     summary.rows_written, summary.output_key = written.rows, written.key

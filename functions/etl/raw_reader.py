@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+IMPORT_FOLDER = "import"  # under a day's raw partition: the import command's files
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -27,6 +29,17 @@ def list_keys(client: S3Client, bucket: str, prefix: str, deadline: Deadline) ->
         token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
         if token is None:
             return keys
+
+
+def is_import_key(partition: str, key: str) -> bool:
+    """Whether ``key`` is a chat's imported history of the day (``<partition>import/<chat id>.json``)."""
+    return key.startswith(f"{partition}{IMPORT_FOLDER}/") and key.endswith(".json")
+
+
+def update_keys(partition: str, keys: Iterable[str]) -> list[str]:
+    """A day's raw keys but its imported history: the ingest function's updates (and anything else, which the
+    job reads, skips and logs)."""
+    return [key for key in keys if not is_import_key(partition, key)]
 
 
 def update_id_of_key(key: str) -> int | None:

@@ -139,6 +139,13 @@ def unique_table(table: pa.Table, earlier_update_ids: Set[int] = frozenset()) ->
     return table.take(order).combine_chunks(), table.num_rows - len(order)
 
 
+def with_rows(table: pa.Table, rows: Sequence[Row]) -> pa.Table:
+    """``table`` (unique, sorted) with ``rows`` added, sorted the same way; no row's (chat_id, message_id) may
+    be in ``table``, so the order is total and a rerun gives the same bytes."""
+    combined = pa.concat_tables([table, build_table(rows)])
+    return combined.take(pc.sort_indices(combined, sort_keys=_ARROW_SORT_KEYS)).combine_chunks()
+
+
 def _distinct(values: pa.ChunkedArray) -> bool:
     """Whether no value repeats. The job reads objects in key order, so update ids usually ascend: a pass
     comparing neighbours shows that without the hash table ``count_distinct`` builds (slow once out of cache)."""

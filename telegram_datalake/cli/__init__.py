@@ -10,18 +10,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from telegram_datalake.cli import backfill, local, poll, query, webhook
+from telegram_datalake.cli import backfill, import_history, local, poll, query, webhook
 from telegram_datalake.cli.argv import attach_option_values
 from telegram_datalake.cli.errors import CliError
 
 PROGRAM = "telegram-datalake"
-SUBCOMMAND_MODULES = (webhook, poll, query, backfill, local)
+SUBCOMMAND_MODULES = (webhook, poll, query, backfill, import_history, local)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
-        description="Operate the Telegram data lake: the webhook, saved queries, backfills and the local stack.",
+        description=(
+            "Operate the Telegram data lake: the webhook, saved queries, backfills, imports of exported history "
+            "and the local stack."
+        ),
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in SUBCOMMAND_MODULES:

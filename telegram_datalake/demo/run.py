@@ -3,15 +3,17 @@
 1. starts the local stack: moto's S3 and the webhook server, on loopback (no AWS account needed);
 2. posts every delivery of the sample week to the webhook over HTTP, as Telegram would, and checks each
    answer (stored, ignored, rejected) and the raw objects they leave;
-3. runs the unchanged ETL Lambda handler for each day, and checks the rows it writes;
-4. downloads the Parquet partitions and runs every saved query of ``sql/`` on DuckDB;
-5. prints a summary.
+3. imports the group's two earlier weeks from a Telegram Desktop export, with the ``import`` command's code;
+4. runs the unchanged ETL Lambda handler for each day, imported and captured, and checks the rows it writes;
+5. downloads the Parquet partitions and runs every saved query of ``sql/`` on DuckDB, across both;
+6. prints a summary.
 
 Anything unexpected raises (``DemoError`` for a wrong outcome), so the command exits non-zero.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import tempfile
@@ -27,10 +29,13 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from functions.etl.config import load_settings
 from functions.etl.handler import lambda_handler as etl_handler
 from functions.ingest.request import SECRET_HEADER
-from telegram_datalake.cli.output import Progress, render_table
+from telegram_datalake.cli.import_history import file_export
+from telegram_datalake.cli.output import Progress, StreamProgress, render_table
 from telegram_datalake.demo.sample_chat import Delivery, SampleChat, build_sample_chat
+from telegram_datalake.demo.sample_export import HISTORY_DAYS, SampleExport, build_sample_export
 from telegram_datalake.duckdb_engine import connect, run_query
 from telegram_datalake.local.moto_server import no_proxy_opener
 from telegram_datalake.local.stack import DEFAULT_TIMEZONE, LocalStack, local_stack
@@ -59,7 +64,9 @@ class DemoSummary:
     rejected: int
     raw_objects: int
     rows_per_day: dict[str, int]
-    table_rows: dict[str, int]  # the week's rows of the tables besides the messages one
+    table_rows: dict[str, int]  # the rows of the tables besides the messages one
+    imported_records: int  # in the export, of which ``captured_by_bot`` the bot stored too
+    captured_by_bot: int
     queries: tuple[str, ...]
     seconds: float
 
@@ -69,9 +76,10 @@ class DemoSummary:
             ("stored", self.stored, f"{self.raw_objects} raw objects: a re-delivery overwrites its first copy"),
             ("ignored", self.ignored, "a chat that is not allowed, an update without a chat"),
             ("rejected", self.rejected, "a wrong secret token, a malformed body"),
+            ("imported", self.imported_records, f"records of the export; {self.captured_by_bot} the bot has too"),
             ("messages", sum(self.rows_per_day.values()), f"rows, in {len(self.rows_per_day)} daily Parquet files"),
             *((f"  {day}", count, "") for day, count in sorted(self.rows_per_day.items())),
-            *((name.replace("_", " "), count, "rows in the week") for name, count in self.table_rows.items()),
+            *((name.replace("_", " "), count, "rows") for name, count in self.table_rows.items()),
             ("saved queries", len(self.queries), "run on DuckDB over the Parquet files"),
         ]
         table = render_table(["", "count", ""], rows).split("\n")[2:-1]  # no header, no footer
@@ -174,15 +182,39 @@ def check_raw_objects(stack: LocalStack, sample: SampleChat, out: TextIO) -> int
     return len(keys)
 
 
-def run_etl(stack: LocalStack, sample: SampleChat, out: TextIO) -> tuple[dict[str, int], dict[str, int]]:
-    """Stage 3: the ETL handler for each day, as the daily schedule would run it; messages rows per day, and
-    the week's rows of each other table."""
-    _heading(out, "3. The daily ETL turns each day into one Parquet file per table")
+def import_history(stack: LocalStack, export: SampleExport, out: TextIO) -> None:
+    """Stage 3: the export, written to a file as Telegram Desktop would, filed in the raw bucket by ``import``'s
+    code: one file per day of the messages' dates, each record as the export wrote it."""
+    _heading(out, f"3. The group's history: a Telegram Desktop export of {len(export.document['messages'])} messages")
+    with tempfile.TemporaryDirectory(prefix="telegram-datalake-export-") as folder:
+        path = Path(folder) / "result.json"
+        path.write_text(export.text(), encoding="utf-8")
+        with path.open("rb") as file:
+            shown = sys.stderr if sys.stderr.isatty() else io.StringIO()  # the bar on a terminal, as import draws it
+            progress = StreamProgress(path.stat().st_size, "import", "messages", stream=shown)
+            files, skipped = file_export(file, None, load_settings(), progress)
+    if skipped or sum(file.records for file in files) != len(export.document["messages"]):
+        raise DemoError(f"the import skipped {dict(skipped)} or lost records")
+    rows = [(file.day, file.records, file.added, file.total) for file in files]
+    _write(out, _table(["context_date", "records", "added", "in raw"], rows, QUERY_ROWS_SHOWN), INDENT)
+    _write(out)
+    example = f"s3://{stack.raw_bucket}/{stack.raw_prefix}/context_date=YYYY-MM-DD/import/<chat_id>.json"
+    _write(out, f"each day's records as exported, in a single-chat export of that day: {example}", INDENT)
+
+
+def run_etl(
+    stack: LocalStack, sample: SampleChat, export: SampleExport, out: TextIO
+) -> tuple[dict[str, int], dict[str, int], int]:
+    """Stage 4: the ETL handler for each day, as the daily schedule (or a backfill) would run it; messages rows
+    per day, the rows of each other table, and the imported records the bot's copies replaced."""
+    _heading(out, "4. The ETL turns each day, imported or captured, into one Parquet file per table")
     rows_per_day: dict[str, int] = {}
     week_rows = dict.fromkeys(OTHER_TABLES, 0)
     table: list[tuple[Any, ...]] = []
-    for day in sample.days:
-        summary = etl_handler({"date": day.isoformat()}, None)["days"][0]
+    captured = 0
+    for day in [*export.history_days, *(day.isoformat() for day in sample.days)]:
+        summary = etl_handler({"date": day}, None)["days"][0]
+        captured += summary["imported"]["captured_by_bot"]
         rows_per_day[summary["date"]] = summary["rows_written"]
         others = summary["tables"]
         for name in OTHER_TABLES:
@@ -193,6 +225,7 @@ def run_etl(stack: LocalStack, sample: SampleChat, out: TextIO) -> tuple[dict[st
                 summary["date"],
                 summary["objects_read"],
                 summary["rows_written"],
+                summary["imported"]["rows"],
                 *(others[name]["rows"] for name in OTHER_TABLES),
                 summary["updates_without_row"],
                 summary["duplicates"] + sum(others[name]["duplicates"] for name in OTHER_TABLES),
@@ -200,23 +233,27 @@ def run_etl(stack: LocalStack, sample: SampleChat, out: TextIO) -> tuple[dict[st
                 round(written / 1024, 1),
             )
         )
-    columns = ["context_date", "objects", "messages", *OTHER_TABLES, "raw only", "duplicates", "skipped", "KiB"]
+    columns = ["context_date", "objects", "messages", "imported", *OTHER_TABLES, "raw only", "dupl.", "skipped", "KiB"]
     _write(out, _table(columns, table), INDENT)
-    if rows_per_day != sample.expected_rows_per_day():
-        raise DemoError(f"rows per day {rows_per_day} differ from the sample's {sample.expected_rows_per_day()}")
+    expected = {**export.rows_per_day, **sample.expected_rows_per_day()}
+    if rows_per_day != expected:
+        raise DemoError(f"rows per day {rows_per_day} differ from the sample's {expected}")
+    if captured != export.captured_by_bot:
+        raise DemoError(f"{captured} imported records gave way to the bot's, expected {export.captured_by_bot}")
     empty = [name for name, count in week_rows.items() if not count]
     if empty:
         raise DemoError(f"the week wrote no rows to {', '.join(empty)}")
     _write(out)
     _write(out, f"s3://{stack.enriched_bucket}/<table>/context_date=YYYY-MM-DD/<table>.parquet, one per table", INDENT)
     _write(out, f"(the messages table's prefix: {stack.enriched_prefix!r}; the others: their table's name)", INDENT)
-    return rows_per_day, week_rows
+    _write(out, f"{captured} records of the export are messages the bot stored too: the bot's rows stand", INDENT)
+    return rows_per_day, week_rows, captured
 
 
 def run_queries(stack: LocalStack, rows_per_day: dict[str, int], out: TextIO) -> tuple[str, ...]:
-    """Stage 4: every table's Parquet files to a temporary folder, then every saved query on DuckDB."""
+    """Stage 5: every table's Parquet files to a temporary folder, then every saved query on DuckDB."""
     queries = list_queries()
-    _heading(out, f"4. The {len(queries)} saved queries of sql/, on DuckDB over the Parquet files")
+    _heading(out, f"5. The {len(queries)} saved queries of sql/, on DuckDB over the imported and captured days")
     table_name = load_schema()["table"]
     client = stack.s3()
     with tempfile.TemporaryDirectory(prefix="telegram-datalake-demo-") as folder:
@@ -255,11 +292,13 @@ def _check_messages_per_day(rows: Sequence[tuple[Any, ...]], rows_per_day: dict[
 
 
 def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSummary:
-    """Stages 2 to 4 on a running ``stack``; the summary (its ``seconds`` cover these stages only)."""
+    """Stages 2 to 5 on a running ``stack``; the summary (its ``seconds`` cover these stages only)."""
     started = time.perf_counter()
+    export = build_sample_export(sample)
     outcomes = deliver_week(stack, sample, out)
     raw_objects = check_raw_objects(stack, sample, out)
-    rows_per_day, table_rows = run_etl(stack, sample, out)
+    import_history(stack, export, out)
+    rows_per_day, table_rows, captured = run_etl(stack, sample, export, out)
     queries = run_queries(stack, rows_per_day, out)
     return DemoSummary(
         sent=len(sample.deliveries),
@@ -269,6 +308,8 @@ def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSumm
         raw_objects=raw_objects,
         rows_per_day=rows_per_day,
         table_rows=table_rows,
+        imported_records=len(export.document["messages"]),
+        captured_by_bot=captured,
         queries=queries,
         seconds=time.perf_counter() - started,
     )
@@ -284,6 +325,7 @@ def _describe_stack(stack: LocalStack, sample: SampleChat, out: TextIO) -> None:
         ("allowed chats", stack.allowed_chat_ids),
         ("time zone", stack.timezone),
         ("sample week", f"{sample.days[0]} to {sample.days[-1]} (ending yesterday)"),
+        ("exported history", f"the {HISTORY_DAYS} days before, and the week's first day"),
     ]
     _write(out, "\n".join(f"{name:<16} {value}" for name, value in rows), INDENT)
 
@@ -301,7 +343,7 @@ def run_demo(out: TextIO, *, last_day: date | None = None, timezone: str = DEFAU
         _describe_stack(stack, sample, out)
         summary = run_pipeline(stack, sample, out)
     summary = replace(summary, seconds=time.perf_counter() - started)
-    _heading(out, "5. Summary")
+    _heading(out, "6. Summary")
     _write(out, summary.render(), INDENT)
     _write(out)
     _write(out, "Every stage did what was expected; the local stack has stopped.")

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from functions.common.desktop_json import without_x_escapes
+
 CHUNK_CHARS = 1 << 20  # text decoded per read
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
@@ -22,18 +24,12 @@ _IN_STRING = re.compile(r'\\.|"', re.DOTALL)  # an escape pair, or the closing q
 _LONGEST_CUT = 32  # characters: longer than any literal, escape or number prefix the decoder may stop inside
 
 
-# Telegram Desktop writes control characters other than \n, \r and \t as \xHH, which JSON does not have:
-# a \x after an even number of backslashes (none escaped) becomes the \u00HH that means the same.
-_X_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
-
-
-def without_x_escapes(text: str) -> str:
-    """``text`` with Telegram Desktop's ``\\xHH`` escapes written as JSON's ``\\u00HH``."""
-    return _X_ESCAPE.sub(r"\1\\u00\2", text) if "\\x" in text else text
-
-
 class ExportFormatError(ValueError):
     """The file is not the JSON this reader was asked to walk; the message says where and what."""
+
+
+class JsonSyntaxError(ExportFormatError):
+    """The file is not JSON (or not UTF-8) where the cursor is."""
 
 
 class JsonStream:
@@ -58,7 +54,7 @@ class JsonStream:
         try:
             decoded = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as error:
-            raise ExportFormatError(f"not UTF-8 text near character {self.position}") from error
+            raise JsonSyntaxError(f"not UTF-8 text near character {self.position}") from error
         self._consumed += self._at
         self._text = self._text[self._at :] + decoded
         self._at = 0
@@ -86,7 +82,7 @@ class JsonStream:
         found = self.peek()
         if found != character:
             shown = repr(found) if found else "the end of the file"
-            raise ExportFormatError(f"expected {character!r} at character {self.position}, found {shown}")
+            raise JsonSyntaxError(f"expected {character!r} at character {self.position}, found {shown}")
         self._at += 1
 
     # -- values ----------------------------------------------------------------------------------------
@@ -95,7 +91,7 @@ class JsonStream:
         """The next value, decoded, and its text exactly as written (``\\xHH`` escapes and all)."""
         first = self.peek()
         if not first:
-            raise ExportFormatError(f"the file ends at character {self.position}, where a value was expected")
+            raise JsonSyntaxError(f"the file ends at character {self.position}, where a value was expected")
         while True:
             try:
                 decoded, end = _DECODER.raw_decode(self._text, self._at)
@@ -104,7 +100,7 @@ class JsonStream:
                     return self._with_x_escapes()
                 cut = error.msg.startswith("Unterminated string") or error.pos >= len(self._text) - _LONGEST_CUT
                 if self._ended or not cut:
-                    raise ExportFormatError(f"invalid JSON at character {self._consumed + error.pos}") from None
+                    raise JsonSyntaxError(f"invalid JSON at character {self._consumed + error.pos}") from None
                 self._fill()  # the window ends inside the value
                 continue
             if not self._ended and first not in '{["' and end > len(self._text) - _LONGEST_CUT:
@@ -121,7 +117,7 @@ class JsonStream:
         try:
             decoded = json.loads(without_x_escapes(text))
         except json.JSONDecodeError as error:
-            raise ExportFormatError(f"invalid JSON at character {self.position + error.pos}") from None
+            raise JsonSyntaxError(f"invalid JSON at character {self.position + error.pos}") from None
         self._at = end
         return decoded, text
 
@@ -147,7 +143,7 @@ class JsonStream:
             resume = len(text) - 1 if in_string and text.endswith("\\") and index < len(text) else len(text)
             dropped = self._at
             if not self._fill():
-                raise ExportFormatError(f"the file ends inside a value that starts at character {self.position}")
+                raise JsonSyntaxError(f"the file ends inside a value that starts at character {self.position}")
             index = resume - dropped
 
     def skip(self) -> None:
@@ -177,7 +173,7 @@ class JsonStream:
             return
         while True:
             if self.peek() != '"':
-                raise ExportFormatError(f"expected a key at character {self.position}")
+                raise JsonSyntaxError(f"expected a key at character {self.position}")
             key, _ = self.value()
             self.expect(":")
             start = self.position

@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from telegram_datalake.desktop_export.json_stream import ExportFormatError, JsonStream
+from functions.etl.export_records import bot_api_chat, bot_api_chat_id
+from telegram_datalake.desktop_export.json_stream import ExportFormatError, JsonStream, JsonSyntaxError
 
-# Bot API ids of supergroups and channels are -(10^12 + the export's bare id); basic groups are -id.
-CHANNEL_ID_BASE = 1_000_000_000_000
-CHANNEL_TYPES = frozenset({"private_supergroup", "public_supergroup", "private_channel", "public_channel"})
-GROUP_TYPES = frozenset({"private_group"})
 CHAT_LISTS = ("chats", "left_chats")
+NOT_AN_EXPORT = "not a Telegram Desktop export"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +30,11 @@ class ExportedChat:
     @property
     def bot_api_id(self) -> int:
         """The id the Bot API, and so the lake, gives this chat."""
-        if self.type in CHANNEL_TYPES:
-            return -(CHANNEL_ID_BASE + self.bare_id)
-        if self.type in GROUP_TYPES:
-            return -self.bare_id
-        return self.bare_id
+        return bot_api_chat_id(self.type, self.bare_id)
+
+    def bot_api_chat(self) -> dict[str, Any]:
+        """The chat as a Bot API Chat object."""
+        return bot_api_chat(self.name, self.type, self.bare_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +49,7 @@ class ExportedMessage:
 def _chat(fields: dict[str, Any]) -> ExportedChat:
     kind, bare_id, name = fields.get("type"), fields.get("id"), fields.get("name")
     if type(kind) is not str or type(bare_id) is not int or not (name is None or type(name) is str):
-        raise ExportFormatError("not a Telegram Desktop export: a chat lacks its type or numeric id")
+        raise ExportFormatError(f"{NOT_AN_EXPORT}: a chat lacks its type or numeric id")
     return ExportedChat(name, kind, bare_id)
 
 
@@ -59,7 +57,7 @@ def _messages(stream: JsonStream, chat: ExportedChat) -> Iterator[ExportedMessag
     for _ in stream.elements():
         record, text = stream.value()
         if not isinstance(record, dict):
-            raise ExportFormatError(f"not a Telegram Desktop export: a message of chat {chat.bot_api_id} is no object")
+            raise ExportFormatError(f"{NOT_AN_EXPORT}: a message of chat {chat.bot_api_id} is no object")
         yield ExportedMessage(chat, record, text)
 
 
@@ -78,6 +76,21 @@ def _listed_chat(stream: JsonStream, chat_id: int, found: list[ExportedChat]) ->
 
 
 def read_export(file: IO[bytes], chat_id: int | None = None) -> Iterator[ExportedMessage]:
+    """``_read_export``; JSON that breaks before the first message means the file is no export, after it that the
+    export is cut short or damaged."""
+    read = 0
+    try:
+        for message in _read_export(file, chat_id):
+            read += 1
+            yield message
+    except JsonSyntaxError as error:
+        if read:
+            counted = f"{read} message{'s' if read != 1 else ''}"
+            raise ExportFormatError(f"the export breaks after {counted}: {error}") from error
+        raise ExportFormatError(f"{NOT_AN_EXPORT}: {error}") from error
+
+
+def _read_export(file: IO[bytes], chat_id: int | None = None) -> Iterator[ExportedMessage]:
     """The messages of the export's one chat, or of chat ``chat_id`` (its Bot API id) of a full-account
     export, in the export's order (by message id). ExportFormatError, before any message, when the file
     is not an export, when a full-account export is given no ``chat_id``, or when the chat is not in it."""
@@ -103,6 +116,6 @@ def read_export(file: IO[bytes], chat_id: int | None = None) -> Iterator[Exporte
                     for _ in stream.elements():
                         yield from _listed_chat(stream, chat_id, found)
     if not found:
-        raise ExportFormatError("not a Telegram Desktop export: it has no messages and no chats")
+        raise ExportFormatError(f"{NOT_AN_EXPORT}: it has no messages and no chats")
     if full_account and not any(chat.bot_api_id == chat_id for chat in found):
         raise ExportFormatError(f"chat {chat_id} is not in this export ({len(found)} chats)")
