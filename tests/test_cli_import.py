@@ -88,7 +88,7 @@ def test_an_export_is_kept_unchanged_in_the_raw_layer_and_becomes_rows(
     ]
     # date, records, added, changed, in_raw, rows, imported_rows, captured_by_bot
     assert table_lines(run.out) == [[DAY, "11", "11", "0", "11", "11", "11", "0"]]
-    assert f"import: 11 records filed in 1 day files (days in {TIMEZONE})" in run.err
+    assert f"import: 11 records filed in 1 day file (days in {TIMEZONE})" in run.err
 
 
 @pytest.mark.usefixtures("etl_env")
@@ -242,7 +242,7 @@ def test_an_export_cut_short_keeps_the_days_filed_before_the_break_and_says_so(
     assert run.code == 2
     last = run.err.strip().splitlines()[-1]
     assert last.startswith("telegram-datalake: error: the export breaks after 2 messages: invalid JSON at"), last
-    assert run.err.strip().endswith("1 day files were written before it: import a complete export again")
+    assert run.err.strip().endswith("1 day file written before it: import a complete export again")
     assert sorted(bucket_state(s3, RAW_BUCKET)) == [IMPORT_KEY]  # the first day, whole
     assert bucket_state(s3, ENRICHED_BUCKET) == {}
 

@@ -146,7 +146,7 @@ def file_export(
         written = len(filer.close())
         if written:
             raise CliError(
-                f"{error}; {written} day files were written before it: import a complete export again"
+                f"{error}; {_count(written, 'day file')} written before it: import a complete export again"
             ) from error
         raise CliError(str(error)) from error
     except BaseException:
@@ -174,12 +174,17 @@ def import_command(arguments: argparse.Namespace) -> int:
             f"import: rebuild those days with: telegram-datalake backfill --from {first} --to {last}", file=sys.stderr
         )
     if failed:
-        days_failed = f"{len(failed)} day{'s' if len(failed) != 1 else ''}"
+        listed = "; ".join(failed)
         print(
-            f"import: the ETL failed for {days_failed}: {'; '.join(failed)}; rerun them with backfill", file=sys.stderr
+            f"import: the ETL failed for {_count(len(failed), 'day')}: {listed}; rerun them with backfill",
+            file=sys.stderr,
         )
         return 1
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _by_day(files: list[DayFile]) -> dict[str, list[DayFile]]:
@@ -192,7 +197,10 @@ def _by_day(files: list[DayFile]) -> dict[str, list[DayFile]]:
 def _report_filed(files: list[DayFile], skipped: Counter[str], timezone: ZoneInfo) -> None:
     records = sum(file.records for file in files)
     days = len({file.day for file in files})
-    print(f"import: {records:,} records filed in {days} day files (days in {timezone.key})", file=sys.stderr)
+    print(
+        f"import: {_count(records, 'record')} filed in {_count(days, 'day file')} (days in {timezone.key})",
+        file=sys.stderr,
+    )
     for reason, count in sorted(skipped.items()):
         print(f"import: skipped {count:,} records: {reason}", file=sys.stderr)
 
