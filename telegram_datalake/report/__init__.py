@@ -1,0 +1,1 @@
+"""The chat report: charts and the self-contained HTML page."""
