@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,8 +130,29 @@ def api_url_from_environment(option: str | None = None, environ: Mapping[str, st
     return url
 
 
+CAPTION_LIMIT = 1024  # characters of a photo's caption (after entity parsing: an HTML caption's tags are free)
+
+
+def multipart_form(fields: Mapping[str, str], files: Mapping[str, tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body and its content type: text ``fields`` as UTF-8, and ``files`` as
+    ``(file name, content type, bytes)``. The boundary is random, and the body is checked not to hold it."""
+    boundary = f"telegram-datalake-{uuid.uuid4().hex}"
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
+        parts.append(value.encode() + b"\r\n")
+    for name, (file_name, content_type, content) in files.items():
+        header = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+        parts.append(f"{header}Content-Type: {content_type}\r\n\r\n".encode())
+        parts.append(content + b"\r\n")
+    body = b"".join(parts)
+    if boundary.encode() in b"".join(parts[1::2]):  # pragma: no cover - 128 random bits
+        raise ValueError("the multipart boundary occurs in the content")
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 class TelegramBotApi:
-    """The four calls the data lake needs; every call is a JSON POST to ``<api_url>/bot<token>/<method>``."""
+    """The calls the data lake needs: POSTs to ``<api_url>/bot<token>/<method>``, JSON but for a photo upload."""
 
     def __init__(
         self,
@@ -223,6 +245,14 @@ class TelegramBotApi:
             raise TelegramApiError("getUpdates", "the result is not a list of updates")
         return result
 
+    def send_photo(self, chat_id: int, photo: bytes, caption: str, parse_mode: str = "HTML") -> Any:
+        """Post a PNG to a chat with a caption (at most CAPTION_LIMIT characters); the sent Message."""
+        if len(caption) > CAPTION_LIMIT:
+            raise ValueError(f"a photo's caption is at most {CAPTION_LIMIT} characters, this one has {len(caption)}")
+        fields = {"chat_id": str(chat_id), "caption": caption, "parse_mode": parse_mode}
+        body, content_type = multipart_form(fields, {"photo": ("chart.png", "image/png", photo)})
+        return self._post("sendPhoto", body, content_type)
+
     # The transport.
 
     def call(self, method: str, parameters: Mapping[str, Any], timeout: float | None = None) -> Any:
@@ -230,9 +260,14 @@ class TelegramBotApi:
 
         At most MAX_RATE_LIMIT_RETRIES + 1 attempts, each bounded by ``timeout`` (default: the request timeout).
         """
+        return self._post(method, json.dumps(parameters).encode(), "application/json", timeout)
+
+    def _post(self, method: str, body: bytes, content_type: str, timeout: float | None = None) -> Any:
+        """``call`` of a body already encoded as ``content_type``."""
         for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
             try:
-                return self._call_once(method, parameters, self.request_timeout if timeout is None else timeout)
+                limit = self.request_timeout if timeout is None else timeout
+                return self._call_once(method, body, content_type, limit)
             except TelegramApiError as error:
                 wait = error.retry_after
                 if (
@@ -245,23 +280,23 @@ class TelegramBotApi:
                 self._sleep(max(wait, 0))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _call_once(self, method: str, parameters: Mapping[str, Any], timeout: float) -> Any:
+    def _call_once(self, method: str, body: bytes, content_type: str, timeout: float) -> Any:
         request = urllib.request.Request(  # noqa: S310 - the scheme was checked to be http(s)
             f"{self.api_url}/bot{self.__token}/{method}",
-            data=json.dumps(parameters).encode(),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            data=body,
+            headers={"Content-Type": content_type, "Accept": "application/json"},
             method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                status, body = response.status, response.read()
+                status, answer = response.status, response.read()
         except urllib.error.HTTPError as error:  # a Bot API error answer: its body says what went wrong
             status = error.code
             try:
                 with error:
-                    body = error.read()
+                    answer = error.read()
             except (OSError, http.client.HTTPException):
-                body = b""
+                answer = b""
         except urllib.error.URLError as error:
             failure = f"cannot reach {self.api_url}: {error.reason}"
             raise TelegramApiError(method, self.scrub(failure)) from None
@@ -271,7 +306,7 @@ class TelegramBotApi:
         except (OSError, http.client.HTTPException) as error:
             failure = f"the connection to {self.api_url} failed: {type(error).__name__}: {error}"
             raise TelegramApiError(method, self.scrub(failure)) from None
-        return self._result(method, status, body)
+        return self._result(method, status, answer)
 
     def _result(self, method: str, status: int, body: bytes) -> Any:
         try:

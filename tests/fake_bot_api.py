@@ -16,10 +16,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TOKEN = "123456789:AAH-fake_TokenForTests0123456789abcdef"
+UPLOADS = frozenset({"sendPhoto"})  # methods whose request is multipart/form-data, the others' JSON
 WAIT = 10.0  # seconds any wait of the fake gives up after
 
 
@@ -112,10 +115,13 @@ class FakeBotApi:
         assert not self.expected, f"expected calls never came: {[e.method for e in self.expected]}"
 
     def answer(self, http_method: str, path: str, content_type: str | None, body: bytes) -> Reply:
-        try:
-            parameters: Any = json.loads(body) if body else None
-        except ValueError:
-            parameters = body.decode("utf-8", "replace")
+        if (content_type or "").startswith("multipart/form-data"):
+            parameters: Any = form_fields(content_type or "", body)
+        else:
+            try:
+                parameters = json.loads(body) if body else None
+            except ValueError:
+                parameters = body.decode("utf-8", "replace")
         recorded = Recorded(http_method, path, content_type, parameters)
         with self.lock:
             self.requests.append(recorded)
@@ -139,11 +145,34 @@ class FakeBotApi:
             return f"path {request.path!r}, expected {wanted_path!r}"
         if request.http_method != "POST":
             return f"HTTP method {request.http_method}, expected POST"
-        if request.content_type != "application/json":
-            return f"content type {request.content_type!r}, expected 'application/json'"
+        wanted_type = "multipart/form-data" if expectation.method in UPLOADS else "application/json"
+        if (request.content_type or "").split(";")[0] != wanted_type:
+            return f"content type {request.content_type!r}, expected {wanted_type!r}"
         if not matches(expectation.parameters, request.parameters):
             return f"{expectation.method} parameters {request.parameters!r}, expected {expectation.parameters!r}"
         return None
+
+
+def form_fields(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body as the parameters it carries: a text field as its text, a file as
+    ``{"filename", "content_type", "content"}`` (the bytes as latin-1 text, so they compare as JSON)."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        assert isinstance(name, str), part
+        assert isinstance(content, bytes), part
+        file_name = part.get_filename()
+        if file_name is None:
+            fields[name] = content.decode()
+        else:
+            fields[name] = {
+                "filename": file_name,
+                "content_type": part.get_content_type(),
+                "content": content.decode("latin-1"),
+            }
+    return fields
 
 
 def canonical(value: Any) -> str:

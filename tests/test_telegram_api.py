@@ -231,3 +231,42 @@ def test_update_type_names_are_checked() -> None:
     assert validate_update_types(DEFAULT_ALLOWED_UPDATES) == DEFAULT_ALLOWED_UPDATES
     with pytest.raises(ValueError, match="not an update type"):
         validate_update_types(["message", "Message;drop"])
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"--not-a-boundary--\r\n"  # any bytes, CR LF and dashes included
+
+
+def test_send_photo_uploads_the_png_with_its_caption_as_multipart(fake: FakeBotApi, client: TelegramBotApi) -> None:
+    caption = "<b>Dados &amp; Café ☕</b>: 1,234 messages 🚀"
+    sent = {"message_id": 7, "chat": {"id": -1001234567890, "type": "supergroup"}, "photo": [], "caption": caption}
+    parameters = {
+        "chat_id": "-1001234567890",
+        "caption": caption,
+        "parse_mode": "HTML",
+        "photo": {"filename": "chart.png", "content_type": "image/png", "content": PNG.decode("latin-1")},
+    }
+    fake.expect("sendPhoto", parameters, ok(sent))
+    assert client.send_photo(-1001234567890, PNG, caption) == sent
+    [request] = fake.requests
+    assert request.content_type is not None
+    assert request.content_type.startswith("multipart/form-data; boundary=telegram-datalake-")
+
+
+def test_send_photo_waits_out_a_short_429_and_keeps_the_token_out_of_errors(
+    fake: FakeBotApi, client: TelegramBotApi, slept: list[float]
+) -> None:
+    photo = {"filename": "chart.png", "content_type": "image/png", "content": PNG.decode("latin-1")}
+    parameters = {"chat_id": "42", "caption": "x", "parse_mode": "HTML", "photo": photo}
+    fake.expect("sendPhoto", parameters, failure(429, "Too Many Requests: retry after 3", retry_after=3))
+    fake.expect("sendPhoto", parameters, failure(400, f"Bad Request: chat not found for {TOKEN}"))
+    with pytest.raises(TelegramApiError) as raised:
+        client.send_photo(42, PNG, "x")
+    assert slept == [3]
+    assert raised.value.error_code == 400
+    assert_token_free(str(raised.value))
+
+
+def test_a_caption_over_the_limit_is_refused_before_any_request(fake: FakeBotApi, client: TelegramBotApi) -> None:
+    with pytest.raises(ValueError, match="at most 1024 characters, this one has 1025"):
+        client.send_photo(42, PNG, "x" * 1025)
+    assert fake.requests == []
