@@ -32,6 +32,7 @@ from functions.etl.table import to_parquet
 from telegram_datalake.demo.sample_chat import SampleChat, build_sample_chat
 from telegram_datalake.duckdb_engine import QueryResult, connect, run_query
 from telegram_datalake.parquet_source import table_prefixes
+from telegram_datalake.report.period import PERIOD_FILTER, Period
 from telegram_datalake.saved_queries import MESSAGES_TABLE, SQL_DIR, get_query, list_queries, load_schemas, render
 from tests.sql_expected import EXPECTED
 from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, week, write_lake
@@ -274,6 +275,52 @@ def test_a_date_literal_selects_a_partition_on_both_engines(sample: Engines) -> 
     for run in (sample.on_trino, sample.on_duckdb):
         assert run(one_day).rows == [(4,)]
         assert run(days).rows == [(day(3), 5), (day(2), 5), (day(1), 4)]
+
+
+PERIOD_COUNTS = """
+WITH in_period AS (
+    SELECT context_date, chat_id FROM "${database}"."${table}" WHERE ${filter}
+),
+edits_in_period AS (
+    SELECT context_date, chat_id FROM "${database}"."message_edits" WHERE ${filter}
+)
+SELECT 'messages' AS source, context_date, chat_id, count(*) AS rows FROM in_period GROUP BY 2, 3
+UNION ALL
+SELECT 'edits', context_date, chat_id, count(*) FROM edits_in_period GROUP BY 2, 3
+ORDER BY 1, 2, 3
+"""
+ALL_COUNTS = PERIOD_COUNTS.replace("${filter}", "TRUE")
+
+
+@pytest.mark.parametrize("offsets", [(3, 1), (2, 2), (9, 0)], ids=["three days", "one day", "the whole sample"])
+@pytest.mark.parametrize("chat", [None, "busiest"], ids=["every chat", "one chat"])
+def test_the_report_period_binds_alike_on_trino_as_athena_sends_it_and_on_duckdb(
+    sample: Engines, offsets: tuple[int, int], chat: str | None
+) -> None:
+    everything = sample.on_duckdb(sample.sql(ALL_COUNTS)).rows
+    chat_id = max({row[2] for row in everything}, key=lambda chat_id: sum(r[3] for r in everything if r[2] == chat_id))
+    period = Period(day(offsets[0]), day(offsets[1]), chat_id if chat else None)
+    expected = [
+        row
+        for row in everything
+        if period.start <= row[1] <= period.end and (period.chat_id is None or row[2] == period.chat_id)
+    ]
+    assert expected  # the period holds rows, so the comparison can fail
+    sql = sample.sql(PERIOD_COUNTS, filter=PERIOD_FILTER)
+    on_duckdb = sample.duckdb_connection.execute(sql, period.duckdb_parameters(filters=2)).fetchall()
+    statement = sql.replace("'", "''")
+    on_trino = sample.on_trino(
+        f"EXECUTE IMMEDIATE '{statement}' USING {', '.join(period.athena_parameters(filters=2))}"
+    )
+    assert on_duckdb == on_trino.rows == expected
+
+
+def test_a_period_ends_no_earlier_than_it_starts() -> None:
+    with pytest.raises(ValueError, match="the period's start 2026-01-02 is after its end 2026-01-01"):
+        Period(date(2026, 1, 2), date(2026, 1, 1))
+    assert Period(date(2026, 1, 1), date(2026, 1, 7), -100123).describe("America/Sao_Paulo") == (
+        "2026-01-01 to 2026-01-07 (America/Sao_Paulo days), chat -100123"
+    )
 
 
 def test_trino_refuses_to_compare_a_date_with_a_string(sample: Engines) -> None:
