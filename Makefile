@@ -25,7 +25,7 @@ SDIST := dist/telegram_datalake-$(VERSION).tar.gz
 PACKAGE_SOURCES := pyproject.toml MANIFEST.in README.md $(shell git ls-files functions telegram_datalake sql 2>/dev/null)
 ARTIFACTS := dist/ingest.zip dist/etl.zip dist/pyarrow-layer.zip $(WHEEL) $(SDIST)
 
-.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean demo serve webhook webhook-info query backfill import
+.PHONY: help venv lint typecheck unit test bench build llvm-strip clean distclean demo serve webhook webhook-info query backfill import report
 
 # The external engines and tools the tests run for real (the aws provider, Trino, linters): one file each.
 include $(sort $(wildcard make/*.mk))
@@ -53,7 +53,7 @@ lint: $(STAMP) ## ruff: lint and formatting
 typecheck: $(STAMP) ## mypy --strict
 	$(VENV)/bin/mypy
 
-unit: $(STAMP) $(CHECKOV) actionlint terraform-docs tflint provider trino ## pytest (the engines and linters built or fetched first, when missing)
+unit: $(STAMP) $(CHECKOV) actionlint terraform-docs tflint provider trino chromium ## pytest (the engines and linters built or fetched first, when missing)
 	$(PY) -m pytest
 
 test: lint typecheck llvm-strip unit ## Everything CI runs: lint, type check, tests
@@ -87,7 +87,7 @@ llvm-strip: ## Install LLVM (for llvm-strip, which slims the layer) when it is m
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends llvm >/dev/null; \
 	  else echo "llvm-strip is missing: install LLVM (apt-get install llvm, or brew install llvm)" >&2; exit 1; fi; }
 
-demo: $(STAMP) ## The whole pipeline on this machine, no AWS account: a generated week through webhook, ETL and queries
+demo: $(STAMP) ## The whole pipeline on this machine, no AWS account: a generated week through webhook, ETL, queries and the report
 	$(VENV)/bin/telegram-datalake demo
 
 serve: $(STAMP) ## Keep a local stack (moto S3 + webhook on 127.0.0.1) running until Ctrl-C; SERVE_ARGS="--port 8080"
@@ -107,6 +107,10 @@ backfill: $(STAMP) ## Reprocess days with the ETL: make backfill FROM=2026-01-01
 
 import: $(STAMP) ## Load a Telegram Desktop export: make import FILE=result.json [CHAT_ID=-100...] [LOCAL=1]
 	$(VENV)/bin/telegram-datalake import "$(FILE)" $(if $(CHAT_ID),--chat-id=$(CHAT_ID)) $(if $(LOCAL),--local)
+
+report: $(STAMP) ## The chat report as HTML: make report [OUT=report.html] [ENGINE=duckdb] [FROM=...] [TO=...] [CHAT_ID=-100...]
+	$(VENV)/bin/telegram-datalake report --output "$(or $(OUT),report.html)" $(if $(ENGINE),--engine $(ENGINE)) \
+	  $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(CHAT_ID),--chat-id=$(CHAT_ID))
 
 bench: $(STAMP) llvm-strip ## Benchmarks (a few minutes): ETL transform 10k-1M, ETL and ingest on moto, storage, cold start, a 1M-message export import; JSON in .bench/
 	$(PY) -m benchmarks

@@ -135,11 +135,22 @@ def convert(value: str | None, athena_type: str) -> Any:
         return value
 
 
-def start_query(client: AthenaClient, sql: str, *, database: str, workgroup: str) -> str:
-    """Submit ``sql`` in ``workgroup`` with ``database`` as its default database; the execution id."""
-    response = client.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=workgroup
-    )
+def start_query(
+    client: AthenaClient, sql: str, *, database: str, workgroup: str, parameters: Sequence[str] = ()
+) -> str:
+    """Submit ``sql`` in ``workgroup`` with ``database`` as its default database; the execution id.
+    ``parameters`` fill its ``?`` placeholders in order, each a SQL literal written out (``'2026-01-01'``)."""
+    if parameters:
+        response = client.start_query_execution(
+            QueryString=sql,
+            QueryExecutionContext={"Database": database},
+            WorkGroup=workgroup,
+            ExecutionParameters=list(parameters),
+        )
+    else:  # Athena refuses an empty list
+        response = client.start_query_execution(
+            QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=workgroup
+        )
     return response["QueryExecutionId"]
 
 
@@ -218,6 +229,7 @@ def run_query(
     *,
     database: str,
     workgroup: str,
+    parameters: Sequence[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
     page_size: int = MAX_PAGE_SIZE,
     sleep: Sleep = time.sleep,
@@ -233,7 +245,7 @@ def run_query(
             on_step(detail)
 
     started = clock()
-    execution_id = start_query(client, sql, database=database, workgroup=workgroup)
+    execution_id = start_query(client, sql, database=database, workgroup=workgroup, parameters=parameters)
     step(f"submitted as {execution_id} in workgroup {workgroup}")
     execution = wait_for_query(client, execution_id, timeout=timeout, sleep=sleep, clock=clock)
     statistics = execution.get("Statistics", {})

@@ -132,9 +132,11 @@ def connect(
     )
 
 
-def run_query(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
-    """Run one rendered query and fetch all of its rows."""
-    cursor = connection.execute(sql)
+def run_query(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[object] | None = None
+) -> QueryResult:
+    """Run one rendered query, its ``?`` placeholders bound to ``parameters``, and fetch all of its rows."""
+    cursor = connection.execute(sql, parameters)
     columns = [column[0] for column in cursor.description or ()]
     return QueryResult(columns=columns, rows=cursor.fetchall())
 
@@ -146,8 +148,10 @@ def run_saved_query(
     database: str,
     table: str,
     timezone: str,
+    parameters: Sequence[object] | None = None,
     sql_dir: Path = SQL_DIR,
 ) -> QueryResult:
-    """Render the saved query ``name`` exactly as Terraform does for Athena, and run it on ``connection``."""
+    """Render the saved query ``name`` exactly as Terraform does for Athena, and run it on ``connection``
+    (``parameters``: the values of its ``?`` placeholders, for a query with a period)."""
     sql = render(get_query(name, sql_dir).template, database=database, table=table, timezone=timezone)
-    return run_query(connection, sql)
+    return run_query(connection, sql, parameters)

@@ -32,6 +32,21 @@ _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z0-9_-]+")  # Glue database and table names; no quote can break out of "..."
 _ZONE = re.compile(r"[A-Za-z0-9_+/-]+")  # IANA names; no quote can break out of '...'
 
+# A report query's period and chat: context_date within the period, and the chat (or every chat, for a NULL
+# chat id), as four ``?`` placeholders filled at run time (Athena's ExecutionParameters, DuckDB's parameters).
+# Every placeholder is cast so both engines read the same types (Trino compares no DATE with a string), and
+# the filter stands in a WHERE clause, the only place Athena takes parameters. A query may qualify the two
+# columns with its table's alias.
+PERIOD_FILTER = (
+    "context_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)"
+    " AND (CAST(? AS BIGINT) IS NULL OR chat_id = CAST(? AS BIGINT))"
+)
+PERIOD_PARAMETERS = PERIOD_FILTER.count("?")
+_PERIOD_FILTER = re.compile(
+    r"(?:\w+\.)?context_date BETWEEN CAST\(\? AS DATE\) AND CAST\(\? AS DATE\)"
+    r" AND \(CAST\(\? AS BIGINT\) IS NULL OR (?:\w+\.)?chat_id = CAST\(\? AS BIGINT\)\)"
+)
+
 
 MESSAGES_TABLE = "telegram"  # the messages table: its Glue name is configurable, its key prefix is ENRICHED_PREFIX
 # The other tables, in the order the ETL writes and reports them (functions.etl.schema.UPDATE_TABLES, which
@@ -63,6 +78,17 @@ class SavedQuery:
     name: str
     description: str
     template: str
+    period_filters: int = 0  # how many PERIOD_FILTERs it has: it takes the period's parameters that many times
+
+
+def period_filters(template: str) -> int:
+    """How many ``PERIOD_FILTER``s ``template`` has; ValueError for a ``?`` anywhere else (outside comments),
+    which no caller would know how to fill."""
+    code = "\n".join(line.split("--", 1)[0] for line in template.splitlines())
+    filters = len(_PERIOD_FILTER.findall(code))
+    if code.count("?") != filters * PERIOD_PARAMETERS:
+        raise ValueError("its only '?' parameters must be those of the period filter: " + PERIOD_FILTER)
+    return filters
 
 
 def description(template: str) -> str:
@@ -82,7 +108,11 @@ def load_query(path: Path) -> SavedQuery:
     summary = description(template)
     if not summary:
         raise ValueError(f"{path.name} must start with '-- ' comment lines saying what it answers")
-    return SavedQuery(name=path.stem, description=summary, template=template)
+    try:
+        filters = period_filters(template)
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}") from error
+    return SavedQuery(name=path.stem, description=summary, template=template, period_filters=filters)
 
 
 def list_queries(sql_dir: Path = SQL_DIR) -> list[SavedQuery]:

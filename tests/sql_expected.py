@@ -6,11 +6,27 @@ in member_events and reactions), the club, the channel.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from telegram_datalake.duckdb_engine import QueryResult
-from tests.sql_samples import CHANNEL_ID, CLUB_ID, CUSTOM_EMOJI_ID, GROUP_ID, GROUP_TITLE, GUEST_IDS, day, week
+from telegram_datalake.report.period import Period
+from tests.sql_samples import (
+    CHANNEL_ID,
+    CLUB_ID,
+    CUSTOM_EMOJI_ID,
+    GROUP_ID,
+    GROUP_TITLE,
+    GUEST_IDS,
+    LOCAL,
+    TODAY,
+    day,
+    sample_updates,
+    week,
+)
 
 GROUP_CHAT = (GROUP_ID, GROUP_TITLE)
 CLUB_CHAT = (CLUB_ID, "Clube")
@@ -294,4 +310,98 @@ EXPECTED = {
             (*CHANNEL_CHAT, 1, day(3), None, None, 1, "Aviso: manutenção às 23h", None),
         ],
     ),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The report's queries (sql/report_*.sql), each run for a period: what each must agree with.
+
+EVERY_DAY = Period(date(2000, 1, 1), date(2999, 12, 31))  # the whole sample, every chat
+# The windows of the two "last N days" queries: from N days before today (UTC, as current_date) onwards.
+LAST_30_DAYS = Period(TODAY - timedelta(days=30), date(2999, 12, 31))
+LAST_7_DAYS = Period(TODAY - timedelta(days=7), date(2999, 12, 31))
+TITLES = dict([GROUP_CHAT, CLUB_CHAT, CHANNEL_CHAT])
+
+
+def _sent_messages() -> list[tuple[date, dict[str, Any]]]:
+    """Every message and channel post of the sample with its partition day, once (the ETL drops re-deliveries)."""
+    seen: set[int] = set()
+    messages = []
+    for on, updates in sample_updates().items():
+        for update in updates:
+            message = update.get("message") or update.get("channel_post")
+            if message is not None and update["update_id"] not in seen:
+                seen.add(update["update_id"])
+                messages.append((on, message))
+    return messages
+
+
+def _weekday_hour_cells() -> list[tuple[Any, ...]]:
+    """Messages per chat, ISO weekday and hour, counted in Python from the sample's local send times."""
+    cells: Counter[tuple[int, int, int]] = Counter()
+    for _, message in _sent_messages():
+        sent = datetime.fromtimestamp(message["date"], LOCAL)
+        cells[(message["chat"]["id"], sent.isoweekday(), sent.hour)] += 1
+    return [(chat, TITLES[chat], weekday, hour, count) for (chat, weekday, hour), count in sorted(cells.items())]
+
+
+def _length_per_day() -> list[tuple[Any, ...]]:
+    """Text messages per chat and day and their average length in code points, rounded half away from zero."""
+    lengths: dict[tuple[int, date], list[int]] = {}
+    for on, message in _sent_messages():
+        if "text" in message:
+            lengths.setdefault((message["chat"]["id"], on), []).append(len(message["text"]))
+    return [
+        (chat, TITLES[chat], on, len(values), int(Decimal(sum(values)) / len(values) + Decimal("0.5")))
+        for (chat, on), values in sorted(lengths.items())
+    ]
+
+
+def _per_day_ascending(name: str) -> list[tuple[Any, ...]]:
+    """A per-day query's rows (chat first, then the latest day first) with each chat's days in ascending order."""
+    return sorted(EXPECTED[name].rows, key=lambda row: (row[0], row[2]))
+
+
+def _types_over_the_period() -> list[tuple[Any, ...]]:
+    totals: Counter[tuple[int, str]] = Counter()
+    for chat, _, _, message_type, count in EXPECTED["message_types_per_day"].rows:
+        totals[(chat, message_type)] += count
+    return sorted(
+        ((chat, TITLES[chat], message_type, count) for (chat, message_type), count in totals.items()),
+        key=lambda row: (row[0], -row[3], row[2]),
+    )
+
+
+ACTIVE_USERS = {(row[0], row[2]): row[3] for row in EXPECTED["active_users_per_day"].rows}
+REPORT_PERIODS = {
+    "report_activity_by_weekday_and_hour": EVERY_DAY,
+    "report_member_growth_per_day": EVERY_DAY,
+    "report_message_length_per_day": EVERY_DAY,
+    "report_message_types": EVERY_DAY,
+    "report_messages_per_day": EVERY_DAY,
+    "report_most_reacted_messages": LAST_7_DAYS,
+    "report_retention_by_join_week": EVERY_DAY,
+    "report_top_members": LAST_30_DAYS,
+}
+EXPECTED |= {
+    "report_activity_by_weekday_and_hour": QueryResult(
+        ["chat_id", "chat_title", "weekday", "hour_of_day", "message_count"], _weekday_hour_cells()
+    ),
+    "report_member_growth_per_day": QueryResult(
+        EXPECTED["member_growth_per_day"].columns, _per_day_ascending("member_growth_per_day")
+    ),
+    "report_message_length_per_day": QueryResult(
+        ["chat_id", "chat_title", "context_date", "text_messages", "average_message_length"], _length_per_day()
+    ),
+    "report_message_types": QueryResult(
+        ["chat_id", "chat_title", "message_type", "message_count"], _types_over_the_period()
+    ),
+    "report_messages_per_day": QueryResult(
+        [*EXPECTED["messages_per_day"].columns, "active_users"],
+        [(*row, ACTIVE_USERS.get((row[0], row[2]), 0)) for row in _per_day_ascending("messages_per_day")],
+    ),
+    # Over the same windows, the report's queries give the rows of the fixed-window saved queries.
+    "report_most_reacted_messages": EXPECTED["most_reacted_messages_last_7_days"],
+    "report_retention_by_join_week": EXPECTED["retention_by_join_week"],
+    "report_top_members": EXPECTED["top_users_last_30_days"],
 }

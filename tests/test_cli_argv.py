@@ -29,6 +29,7 @@ REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("query", "run"): ["messages_per_day"],
     ("backfill",): ["--from=2024-01-01", "--to=2024-01-02"],
     ("import",): ["result.json"],
+    ("report",): ["--output=report.html"],
 }
 
 

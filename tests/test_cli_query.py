@@ -35,7 +35,7 @@ from telegram_datalake.saved_queries import (
     render,
 )
 from tests.cli_support import cli
-from tests.sql_expected import EXPECTED
+from tests.sql_expected import EXPECTED, REPORT_PERIODS
 from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, write_lake
 from tests.terraform_state import OFFLINE_ENVIRONMENT, apply_outputs
 
@@ -123,12 +123,53 @@ def test_query_list_names_and_describes_every_sql_file(capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_every_saved_query_runs_on_duckdb(capsys: pytest.CaptureFixture[str], lake: Path, name: str) -> None:
-    run = cli(capsys, "query", "run", name, "--engine", "duckdb", "--parquet-dir", str(lake), "--format", "json")
+    """A report query for its period of REPORT_PERIODS, given as --from and --to."""
+    period = REPORT_PERIODS.get(name)
+    days = ["--from", period.start.isoformat(), "--to", period.end.isoformat()] if period else []
+    run = cli(capsys, "query", "run", name, "--engine", "duckdb", "--parquet-dir", str(lake), "--format", "json", *days)
     assert run.code == 0, run.err
     expected = EXPECTED[name]
     assert json.loads(run.out) == [dict(zip(expected.columns, row, strict=True)) for row in json_ready(expected.rows)]
     assert f"{len(expected.rows)} row" in run.err  # the progress line, on stderr
     assert f" from 28 Parquet files of {lake} (telegram/ 13, {FILES_PER_FOLDER}) in " in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report_top_members"], "report_top_members is for a period: pass --from DAY and --to DAY"),
+        (["report_top_members", "--from", "2026-01-01"], "pass both --from and --to: the first and the last day"),
+        (["report_top_members", "--chat-id=-100123"], "--chat-id narrows a period: pass --from and --to too"),
+        (
+            ["report_top_members", "--from", "2026-01-02", "--to", "2026-01-01"],
+            "--from 2026-01-02 is after --to 2026-01-01: give the earlier day first",
+        ),
+        (
+            ["messages_per_day", "--from", "2026-01-01", "--to", "2026-01-02"],
+            "messages_per_day has no period: --from, --to and --chat-id only apply to the report_* queries",
+        ),
+    ],
+)
+def test_a_period_goes_with_the_report_queries_only(
+    capsys: pytest.CaptureFixture[str], lake: Path, args: list[str], message: str
+) -> None:
+    run = cli(capsys, "query", "run", *args, "--engine", "duckdb", "--parquet-dir", str(lake))
+    assert run.code == 2
+    assert run.err.startswith(f"telegram-datalake: error: {message}")
+    assert run.out == ""
+
+
+def test_a_report_query_for_one_chat_gives_that_chats_rows(capsys: pytest.CaptureFixture[str], lake: Path) -> None:
+    days = ["--from", day(3).isoformat(), "--to", day(1).isoformat()]
+    args = ["report_messages_per_day", "--engine", "duckdb", "--parquet-dir", str(lake), "--format", "csv", *days]
+    run = cli(capsys, "query", "run", *args, "--chat-id=-1001987654321")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        "chat_id,chat_title,context_date,message_count,active_users",
+        f"-1001987654321,Dados & Cia,{day(3).isoformat()},4,2",
+        f"-1001987654321,Dados & Cia,{day(2).isoformat()},5,3",
+        f"-1001987654321,Dados & Cia,{day(1).isoformat()},4,3",
+    ]
 
 
 def test_csv_output_is_exact(capsys: pytest.CaptureFixture[str], lake: Path) -> None:
@@ -365,6 +406,38 @@ def test_athena_runs_the_rendered_query_in_the_workgroup_and_pages_through_all_r
     assert f"submitted as {execution['QueryExecutionId']} in workgroup {WORKGROUP}" in run.err
     assert "data scanned 0 B; run time " in run.err
     assert "fetched 5 rows in 3 pages" in run.err
+
+
+@pytest.mark.parametrize(
+    ("chat", "sent"),
+    [(["--chat-id=-1001987654321"], ["-1001987654321", "-1001987654321"]), ([], ["NULL", "NULL"])],
+    ids=["one chat", "every chat"],
+)
+def test_athena_gets_a_report_querys_period_as_execution_parameters(
+    capsys: pytest.CaptureFixture[str], athena_stub: AthenaStub, chat: list[str], sent: list[str]
+) -> None:
+    """Athena fills the ``?`` from ExecutionParameters, each a SQL literal: the days quoted, the chat bare."""
+    athena_stub.queue_result([("chat_id", "bigint"), ("message_type", "varchar")], [["-1001987654321", "text"]])
+    names = ["--database", DATABASE, "--table", TABLE, "--workgroup", WORKGROUP]
+    days = ["--from", "2026-01-01", "--to", "2026-01-31"]
+    run = cli(capsys, "query", "run", "report_message_types", *names, *days, *chat, "--format", "csv")
+    assert run.code == 0, run.err
+    (execution,) = athena_stub.executions()
+    assert execution["ExecutionParameters"] == ["'2026-01-01'", "'2026-01-31'", *sent]
+    template = (SQL_DIR / "report_message_types.sql").read_text(encoding="utf-8")
+    assert execution["Query"] == render(template, database=DATABASE, table=TABLE, timezone=TIMEZONE)
+    assert execution["Query"].count("?") == 4
+
+
+def test_athena_gets_no_execution_parameters_for_a_query_without_a_period(
+    capsys: pytest.CaptureFixture[str], athena_stub: AthenaStub
+) -> None:
+    """Athena refuses an empty ExecutionParameters list: it is left out."""
+    athena_stub.queue_result(MESSAGES_PER_DAY, [["2024-01-01", "3"]])
+    names = ["--database", DATABASE, "--table", TABLE, "--workgroup", WORKGROUP]
+    assert cli(capsys, "query", "run", "messages_per_day", *names).code == 0
+    (execution,) = athena_stub.executions()
+    assert "ExecutionParameters" not in execution
 
 
 def test_athena_options_replace_the_terraform_outputs(

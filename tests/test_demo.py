@@ -10,11 +10,13 @@ import http.client
 import io
 import json
 import re
+import shutil
 import socket
 import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -35,7 +37,9 @@ from telegram_datalake.demo.sample_chat import (
 )
 from telegram_datalake.demo.sample_export import build_sample_export
 from telegram_datalake.local.stack import LocalStack, local_stack
+from telegram_datalake.report.build import CHARTS, REPORT_QUERIES
 from telegram_datalake.saved_queries import list_queries
+from tests.browser import ARTIFACTS, PHONE_WIDTH, open_page
 from tests.cli_support import serve_process
 
 TIMEZONE = "America/Sao_Paulo"
@@ -170,13 +174,13 @@ def query_sections(output: str) -> dict[str, str]:
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
-def test_demo_pipeline_end_to_end() -> None:
+def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
     sample = build_sample_chat(yesterday(), TIMEZONE)
     out = io.StringIO()
     with local_stack(
         allowed_chat_ids=sample.allowed_chat_ids, timezone=TIMEZONE, trust_time_header=True, log_level="WARNING"
     ) as stack:
-        summary = run_pipeline(stack, sample, out)
+        summary = run_pipeline(stack, sample, out, tmp_path)
         raw = raw_objects(stack)
         rows = parquet_rows(stack)
         events = parquet_rows(stack, "member_events")
@@ -197,6 +201,8 @@ def test_demo_pipeline_end_to_end() -> None:
     assert summary.rows_per_day == {**export.rows_per_day, **sample.expected_rows_per_day()}
     assert Counter(row["context_date"] for row in rows) == summary.rows_per_day
     assert summary.table_rows == TABLE_ROWS
+    assert summary.report == tmp_path / "report.html"
+    check_the_demo_report_in_a_browser(summary.report)
     assert Counter(row["event"] for row in events) == MEMBER_EVENTS
     assert_raw_layer(sample, captured, [row for row in rows if row["update_id"]])
     assert_rows(sample, [row for row in rows if row["update_id"]])
@@ -285,7 +291,26 @@ def assert_query_tables(output: str, names: tuple[str, ...], first_day: str, las
     assert f"  {first_day}  " in active
 
 
-def test_demo_fails_on_an_unexpected_outcome() -> None:
+def check_the_demo_report_in_a_browser(report: Path) -> None:
+    """The week's report in headless chromium as a phone shows it: no console error, nothing fetched, every
+    chart drawn; the page and its screenshot are kept in ARTIFACTS for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(report, ARTIFACTS / "demo-report.html")
+    check = open_page(report, screenshot=ARTIFACTS / "demo-report.png")
+    assert check.errors == ()
+    assert check.requests == ()
+    assert check.scroll_width <= PHONE_WIDTH
+    assert [chart.label for chart in check.charts] == [chart.title for chart in CHARTS]
+    for chart in check.charts:
+        assert chart.width > 0, chart
+        assert chart.height > 0, chart
+        assert chart.bbox_width > 0, chart
+        assert chart.bbox_height > 0, chart
+        assert chart.drawn > 0, chart
+    assert (ARTIFACTS / "demo-report.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_demo_fails_on_an_unexpected_outcome(tmp_path: Path) -> None:
     sample = build_sample_chat(yesterday(), TIMEZONE)
     stored = next(d for d in sample.deliveries if d.expected == "stored")
     broken = replace(sample, deliveries=(replace(stored, right_secret=False),))  # still expected to be stored
@@ -293,18 +318,24 @@ def test_demo_fails_on_an_unexpected_outcome() -> None:
         local_stack(allowed_chat_ids=sample.allowed_chat_ids, trust_time_header=True) as stack,
         pytest.raises(DemoError, match=r"expected 200 stored, got 401"),
     ):
-        run_pipeline(stack, broken, io.StringIO())
+        run_pipeline(stack, broken, io.StringIO(), tmp_path)
 
 
 # -- the CLI -----------------------------------------------------------------------------------------------
 
 
-def test_cli_demo_exits_zero_and_prints_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_demo_exits_zero_and_prints_the_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     threads = set(threading.enumerate())
-    assert main(["demo"]) == 0
+    assert main(["demo", "--output-dir", str(tmp_path)]) == 0
     captured = capsys.readouterr()
-    assert captured.err == ""
-    summary = captured.out.split("\n6. Summary\n", 1)[1]
+    # stderr has only the report command's progress: a line per query
+    assert [line.split(" [1/1] ")[0] for line in captured.err.splitlines()] == [
+        f"duckdb {name}" for name in REPORT_QUERIES
+    ]
+    report = tmp_path / "report.html"
+    assert captured.out.endswith(f"The report of the week: {report}\n")
+    assert report.read_text(encoding="utf-8").count("<figure") == len(REPORT_QUERIES)
+    summary = captured.out.split("\n7. Summary\n", 1)[1]
     for label, count in (
         ("updates sent", SENT),
         ("stored", STORED),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from xml.etree import ElementTree
 
@@ -37,6 +38,8 @@ def test_every_chart_kind_draws_something() -> None:
         charts.per_day(DAYS, COUNTS, "messages"),
         charts.weekday_hour(GRID),
         charts.ranked(NAMES, [1] * 5, "x"),
+        charts.gains_and_losses(DAYS[:7], [1, 0, 2, 0, 0, 3, 1], [0, 1, 0, 0, 2, 0, 1]),
+        charts.shares(["week of 2026-01-05", "week of 2026-01-12"], ["week 1", "week 2"], [[0.5, None], [1.0, 0.0]]),
     ):
         drawn = charts.svg(figure)
         assert re.search(r"<(path|rect|image|use)\b", drawn), drawn[:200]
@@ -63,3 +66,28 @@ def test_an_empty_period_says_so_and_draws_nothing() -> None:
     page = render(Report("Dados & Café", "2026-01-01 to 2026-01-07"))
     assert "No messages in 2026-01-01 to 2026-01-07: there is nothing to chart." in page
     assert "<svg" not in page
+
+
+def test_a_section_without_rows_says_why_instead_of_an_empty_chart() -> None:
+    empty = Section("Member growth", "Who joined?", "", ("day", "joined"), [], "report_member_growth_per_day", "S")
+    page = render(
+        Report("Dados", "2026-01-01 to 2026-01-07", [section("<svg></svg>"), replace(empty, empty="No joins.")])
+    )
+    assert page.count("<figure") == 1
+    assert '<section id="report_member_growth_per_day"><h2>Member growth</h2>' in page
+    assert '<p class="empty">No joins.</p>' in page
+
+
+def test_the_headline_and_the_command_behind_each_section_are_shown_escaped() -> None:
+    shown = replace(section("<svg></svg>"), reproduce="telegram-datalake query run q --from 2026-01-01 --chat-id=-1")
+    page = render(Report("Dados", "p", [shown], headline=[("messages", "1,234"), ("busiest <day>", "x & y")]))
+    assert "<dt>messages</dt><dd>1,234</dd>" in page
+    assert "<dt>busiest &lt;day&gt;</dt><dd>x &amp; y</dd>" in page
+    assert "<code>telegram-datalake query run q --from 2026-01-01 --chat-id=-1</code>" in page
+
+
+def test_a_share_keeps_three_decimals_and_an_integer_its_thousands() -> None:
+    page = render(
+        Report("Dados", "p", [Section("t", "q", "<svg></svg>", ("a", "b", "c"), [(0.667, 1234, None)], "n", "S")])
+    )
+    assert '<td class="number">0.667</td><td class="number">1,234</td><td>NULL</td>' in page

@@ -32,8 +32,10 @@ from telegram_datalake.duckdb_engine import (
     run_saved_query,
 )
 from telegram_datalake.parquet_source import table_prefixes
+from telegram_datalake.report.period import Period
 from telegram_datalake.saved_queries import (
     MESSAGES_TABLE,
+    PERIOD_FILTER,
     SQL_DIR,
     check_template,
     description,
@@ -44,7 +46,7 @@ from telegram_datalake.saved_queries import (
     load_schemas,
     render,
 )
-from tests.sql_expected import CHANNEL_CHAT, CLUB_CHAT, EXPECTED, GROUP_CHAT, hours
+from tests.sql_expected import CHANNEL_CHAT, CLUB_CHAT, EXPECTED, GROUP_CHAT, REPORT_PERIODS, hours
 from tests.sql_samples import DATABASE, GROUP_ID, PREFIX, TABLE, TIMEZONE, day, write_lake
 
 TABLE_NAMES = list(load_schemas())
@@ -73,8 +75,13 @@ def connection(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection]:
         yield opened
 
 
-def run(connection: duckdb.DuckDBPyConnection, name: str, timezone: str = TIMEZONE) -> QueryResult:
-    return run_saved_query(connection, name, database=DATABASE, table=TABLE, timezone=timezone)
+def run(
+    connection: duckdb.DuckDBPyConnection, name: str, timezone: str = TIMEZONE, period: Period | None = None
+) -> QueryResult:
+    """The saved query's rows; a report query's for ``period``, by default its period of REPORT_PERIODS."""
+    filters = get_query(name).period_filters
+    parameters = (period or REPORT_PERIODS[name]).duckdb_parameters(filters) if filters else None
+    return run_saved_query(connection, name, database=DATABASE, table=TABLE, timezone=timezone, parameters=parameters)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -120,6 +127,53 @@ def test_activity_by_hour_depends_on_the_time_zone(connection: duckdb.DuckDBPyCo
         *hours({0: 1, 13: 6, 14: 1, 22: 1, 23: 1}, CLUB_CHAT),
         *hours({15: 1}, CHANNEL_CHAT),
     ]
+
+
+REPORT_QUERIES = [name for name in QUERY_NAMES if get_query(name).period_filters]
+# The report's per-day queries, by the position of their day column: a shorter period keeps the same rows.
+PER_DAY_REPORT_QUERIES = ["report_messages_per_day", "report_member_growth_per_day", "report_message_length_per_day"]
+
+
+def test_the_report_queries_are_the_ones_with_a_period() -> None:
+    assert sorted(REPORT_PERIODS) == REPORT_QUERIES
+    assert all(get_query(name).period_filters == 1 for name in REPORT_QUERIES)
+    # No '?' even in their comments: Athena's console asks for a value for each '?' it sees.
+    assert all(get_query(name).template.count("?") == PERIOD_FILTER.count("?") for name in REPORT_QUERIES)
+    assert not any(get_query(name).period_filters for name in set(QUERY_NAMES) - set(REPORT_QUERIES))
+
+
+@pytest.mark.parametrize("name", PER_DAY_REPORT_QUERIES)
+@pytest.mark.parametrize(
+    ("first", "last", "chat"),
+    [(3, 1, GROUP_ID), (3, 1, None), (40, 29, GROUP_ID), (10, 10, None), (2, 2, -1)],
+    ids=["three days of the group", "three days of every chat", "two weeks of the group", "one day", "no such chat"],
+)
+def test_a_report_query_for_a_shorter_period_or_one_chat_keeps_those_rows(
+    connection: duckdb.DuckDBPyConnection, name: str, first: int, last: int, chat: int | None
+) -> None:
+    period = Period(day(first), day(last), chat)
+    expected = [
+        row for row in EXPECTED[name].rows if period.start <= row[2] <= period.end and (chat is None or row[0] == chat)
+    ]
+    assert run(connection, name, period=period).rows == expected
+    if chat != -1 and name == "report_messages_per_day":
+        assert expected  # the period holds messages, so the comparison can fail
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "-- x.\nSELECT 1 FROM t WHERE a = ?",
+        "-- x.\nSELECT 1 FROM t WHERE context_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND b = ?",
+    ],
+)
+def test_a_parameter_outside_the_period_filter_is_refused(tmp_path: Path, template: str) -> None:
+    """No caller could fill it: the period's four values are all a report query is ever given."""
+    (tmp_path / "stray.sql").write_text(template, encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=re.escape("stray.sql: its only '?' parameters must be those of the period filter")
+    ):
+        list_queries(tmp_path)
 
 
 def test_etl_dropped_the_redelivered_update(lake: Lake) -> None:
@@ -243,6 +297,7 @@ PORTABLE_FUNCTIONS = {
     "cast",
     "coalesce",
     "count",
+    "date_diff",
     "date_trunc",
     "hour",
     "length",

@@ -34,8 +34,8 @@ from telegram_datalake.duckdb_engine import QueryResult, connect, run_query
 from telegram_datalake.parquet_source import table_prefixes
 from telegram_datalake.report.period import PERIOD_FILTER, Period
 from telegram_datalake.saved_queries import MESSAGES_TABLE, SQL_DIR, get_query, list_queries, load_schemas, render
-from tests.sql_expected import EXPECTED
-from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, week, write_lake
+from tests.sql_expected import EVERY_DAY, EXPECTED, REPORT_PERIODS
+from tests.sql_samples import CHANNEL_ID, CLUB_ID, DATABASE, GROUP_ID, PREFIX, TABLE, TIMEZONE, day, week, write_lake
 from tests.trino_server import (
     TrinoServer,
     lake_tables,
@@ -71,6 +71,27 @@ class Engines:
     def saved(self, name: str, database: str | None = None) -> str:
         """The saved query ``name`` rendered as Terraform renders it for Athena, for this lake."""
         return render(get_query(name).template, database=database or self.database, table=TABLE, timezone=TIMEZONE)
+
+    def on_trino_saved(self, name: str, period: Period | None = None, database: str | None = None) -> QueryResult:
+        """The saved query on Trino; a report query for ``period`` (by default its period of REPORT_PERIODS),
+        bound from the very strings Athena is sent (``EXECUTE IMMEDIATE ... USING``)."""
+        sql = self.saved(name, database)
+        filters = get_query(name).period_filters
+        if not filters:
+            return self.on_trino(sql)
+        athena_values = ", ".join((period or REPORT_PERIODS[name]).athena_parameters(filters))
+        statement = sql.replace("'", "''")
+        return self.on_trino(f"EXECUTE IMMEDIATE '{statement}' USING {athena_values}")
+
+    def on_duckdb_saved(self, name: str, period: Period | None = None) -> QueryResult:
+        """The saved query on DuckDB; a report query's period bound from Python values."""
+        filters = get_query(name).period_filters
+        parameters = (period or REPORT_PERIODS[name]).duckdb_parameters(filters) if filters else None
+        return run_query(self.duckdb_connection, self.saved(name), parameters)
+
+    def run_saved(self, name: str, period: Period | None = None) -> tuple[QueryResult, QueryResult]:
+        """The saved query on both engines."""
+        return self.on_trino_saved(name, period), self.on_duckdb_saved(name, period)
 
     def sql(self, template: str, table: str = TABLE, database: str | None = None, **values: str) -> str:
         """A test's query: ``${database}``, ``${table}``, ``${timezone}`` as in ``sql/``, and ``values``."""
@@ -208,18 +229,17 @@ def test_the_messages_table_keeps_its_glue_name_and_prefix_and_the_others_take_t
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_saved_query_on_the_sample_lake(sample: Engines, name: str) -> None:
     """On the hand-checked lake both engines give exactly the expected rows, columns and order."""
-    sql = sample.saved(name)
-    assert sample.on_trino(sql) == EXPECTED[name]
-    assert sample.on_duckdb(sql) == EXPECTED[name]
+    on_trino, on_duckdb = sample.run_saved(name)
+    assert on_trino == EXPECTED[name]
+    assert on_duckdb == EXPECTED[name]
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_saved_query_on_the_demo_week(demo: Engines, name: str) -> None:
     """On the demo's generated week: emoji, replies, media with captions, service messages, channel posts,
     a re-delivered update, messages on both sides of local and UTC midnight."""
-    sql = demo.saved(name)
-    on_trino = demo.on_trino(sql)
-    assert on_trino == demo.on_duckdb(sql)
+    on_trino, on_duckdb = demo.run_saved(name, EVERY_DAY)
+    assert on_trino == on_duckdb
     assert on_trino.rows
 
 
@@ -241,7 +261,24 @@ def test_the_glue_tables_partition_projection_gives_the_same_rows(sample: Engine
     """The DDL's TBLPROPERTIES (Athena's projection.* parameters), read by Trino's own implementation of
     Athena's partition projection: every saved query gives the expected rows without a registered partition."""
     for name in QUERY_NAMES:
-        assert sample.on_trino(sample.saved(name, database=projected)) == EXPECTED[name], name
+        assert sample.on_trino_saved(name, database=projected) == EXPECTED[name], name
+
+
+REPORT_QUERIES = [name for name in QUERY_NAMES if get_query(name).period_filters]
+
+
+@pytest.mark.parametrize("name", REPORT_QUERIES)
+@pytest.mark.parametrize(
+    ("first", "last", "chat"),
+    [(3, 1, GROUP_ID), (3, 1, None), (45, 29, GROUP_ID), (80, 20, CLUB_ID), (2, 2, -1)],
+    ids=["three days of the group", "three days of every chat", "weeks of the group", "the club", "no chat"],
+)
+def test_a_report_query_binds_alike_on_trino_as_athena_sends_it_and_on_duckdb(
+    sample: Engines, name: str, first: int, last: int, chat: int | None
+) -> None:
+    on_trino, on_duckdb = sample.run_saved(name, Period(day(first), day(last), chat))
+    assert on_trino == on_duckdb
+    assert {row[0] for row in on_trino.rows} <= ({chat} if chat else {GROUP_ID, CLUB_ID, CHANNEL_ID})
 
 
 @pytest.mark.parametrize(("table", "rows_on_day_1"), [(TABLE, 4), ("member_events", 4), ("reactions", 10)])
@@ -397,7 +434,8 @@ def test_the_functions_the_saved_queries_call_behave_alike(sample: Engines) -> N
     """Beyond the saved queries' rows: the week of each day of a week (Monday first), a day plus a week, a
     share rounded to 3 decimals, a window rank with ties, the latest partition, and a FULL OUTER JOIN."""
     statements = [
-        """SELECT d, CAST(date_trunc('week', d) AS DATE), CAST(d + INTERVAL '7' DAY AS DATE)
+        """SELECT d, CAST(date_trunc('week', d) AS DATE), CAST(d + INTERVAL '7' DAY AS DATE),
+            date_diff('day', DATE '2001-01-01', d) % 7 + 1
         FROM (VALUES (DATE '2026-01-04'), (DATE '2026-01-05'), (DATE '2026-01-07'), (DATE '2026-01-11')) AS t (d)
         ORDER BY d""",
         """SELECT round(avg(x), 3), round(avg(y), 3), max(x), sum(x)
@@ -411,11 +449,11 @@ def test_the_functions_the_saved_queries_call_behave_alike(sample: Engines) -> N
     results = [sample.on_trino(sql).rows for sql in statements]
     assert results == [sample.on_duckdb(sql).rows for sql in statements]
     monday, wednesday, next_monday = date(2026, 1, 5), date(2026, 1, 7), date(2026, 1, 12)
-    assert results[0] == [
-        (date(2026, 1, 4), date(2025, 12, 29), date(2026, 1, 11)),  # a Sunday ends its week
-        (monday, monday, next_monday),
-        (wednesday, monday, date(2026, 1, 14)),
-        (date(2026, 1, 11), monday, date(2026, 1, 18)),
+    assert results[0] == [  # with the ISO weekday the report counts from Monday 2001-01-01 (7 is Sunday)
+        (date(2026, 1, 4), date(2025, 12, 29), date(2026, 1, 11), 7),  # a Sunday ends its week
+        (monday, monday, next_monday, 1),
+        (wednesday, monday, date(2026, 1, 14), 3),
+        (date(2026, 1, 11), monday, date(2026, 1, 18), 7),
     ]
     assert results[1] == [(0.333, 0.667, 1, 1)]
     assert results[2] == [(2, "b", 1), (2, "c", 1), (1, "a", 3)]

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header's name
 EXAMPLE_CHAT_ID = -1001234567890  # a supergroup id, for the curl example when every chat is allowed
 MAX_PORT = 65535
+DEMO_OUTPUT = Path("build", "demo")  # under build/, which make clean removes
 
 
 def register(subcommands: Any) -> None:
@@ -40,7 +42,8 @@ def register(subcommands: Any) -> None:
         description="Start S3 (moto) and the webhook on 127.0.0.1, post a generated week of a Telegram "
         "supergroup to the webhook over HTTP (messages, media, edits, a forum topic, a channel, a "
         "re-delivery, a chat that is not allowed, a forged and a malformed request), run the ETL for each "
-        "day, and run every saved query of sql/ on DuckDB over the resulting Parquet files. The Lambda "
+        "day, run every saved query of sql/ on DuckDB over the resulting Parquet files, and write the week's "
+        "report (report.html in --output-dir). The Lambda "
         "handlers are the deployed ones, unchanged. No AWS account is needed and nothing leaves the "
         "machine. Exits 1 if any stage did not do what was expected; leaves nothing running.",
     )
@@ -48,6 +51,14 @@ def register(subcommands: Any) -> None:
         "--timezone",
         default=DEFAULT_TIMEZONE,
         help=f"IANA time zone that defines a day, as the functions' TIMEZONE (default: {DEFAULT_TIMEZONE})",
+    )
+    demo_parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEMO_OUTPUT,
+        metavar="DIR",
+        help="where the demo leaves the enriched bucket's copy (enriched/) and the report (report.html), "
+        "replacing those of an earlier run (default: %(default)s)",
     )
     demo_parser.set_defaults(handler=demo)
 
@@ -110,7 +121,7 @@ def demo(arguments: argparse.Namespace) -> int:
     with _local_extra():
         from telegram_datalake.demo.run import DemoError, run_demo  # noqa: PLC0415 - see _local_extra
     try:
-        run_demo(sys.stdout, timezone=arguments.timezone)
+        run_demo(sys.stdout, arguments.output_dir, timezone=arguments.timezone)
     except DemoError as error:
         print(f"demo failed: {error}", file=sys.stderr)
         return 1

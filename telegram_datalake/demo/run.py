@@ -6,7 +6,8 @@
 3. imports the group's two earlier weeks from a Telegram Desktop export, with the ``import`` command's code;
 4. runs the unchanged ETL Lambda handler for each day, imported and captured, and checks the rows it writes;
 5. downloads the Parquet partitions and runs every saved query of ``sql/`` on DuckDB, across both;
-6. prints a summary.
+6. writes the report of the week (the ``report`` command, on DuckDB) and prints its path;
+7. prints a summary.
 
 Anything unexpected raises (``DemoError`` for a wrong outcome), so the command exits non-zero.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -32,15 +35,17 @@ from zoneinfo import ZoneInfo
 from functions.etl.config import load_settings
 from functions.etl.handler import lambda_handler as etl_handler
 from functions.ingest.request import SECRET_HEADER
+from telegram_datalake.cli import main as cli_main
 from telegram_datalake.cli.import_history import file_export
 from telegram_datalake.cli.output import Progress, StreamProgress, render_table
-from telegram_datalake.demo.sample_chat import Delivery, SampleChat, build_sample_chat
+from telegram_datalake.demo.sample_chat import GROUP, Delivery, SampleChat, build_sample_chat
 from telegram_datalake.demo.sample_export import HISTORY_DAYS, SampleExport, build_sample_export
 from telegram_datalake.duckdb_engine import connect, run_query
 from telegram_datalake.local.moto_server import no_proxy_opener
 from telegram_datalake.local.stack import DEFAULT_TIMEZONE, LocalStack, local_stack
 from telegram_datalake.local.webhook_server import TIME_HEADER
 from telegram_datalake.parquet_source import download_tables
+from telegram_datalake.report.period import Period
 from telegram_datalake.saved_queries import MESSAGES_TABLE, OTHER_TABLES, list_queries, load_schema, render
 
 DATABASE = "telegram_datalake"  # Terraform's name for the Glue database (name_prefix, dashes as underscores)
@@ -68,6 +73,7 @@ class DemoSummary:
     imported_records: int  # in the export, of which ``captured_by_bot`` the bot stored too
     captured_by_bot: int
     queries: tuple[str, ...]
+    report: Path  # the HTML report of the week
     seconds: float
 
     def render(self) -> str:
@@ -81,6 +87,7 @@ class DemoSummary:
             *((f"  {day}", count, "") for day, count in sorted(self.rows_per_day.items())),
             *((name.replace("_", " "), count, "rows") for name, count in self.table_rows.items()),
             ("saved queries", len(self.queries), "run on DuckDB over the Parquet files"),
+            ("report", 1, str(self.report)),
         ]
         table = render_table(["", "count", ""], rows).split("\n")[2:-1]  # no header, no footer
         return "\n".join([*table, f"total time: {self.seconds:.1f} s"])
@@ -250,36 +257,61 @@ def run_etl(
     return rows_per_day, week_rows, captured
 
 
-def run_queries(stack: LocalStack, rows_per_day: dict[str, int], out: TextIO) -> tuple[str, ...]:
-    """Stage 5: every table's Parquet files to a temporary folder, then every saved query on DuckDB."""
+def run_queries(
+    stack: LocalStack, sample: SampleChat, rows_per_day: dict[str, int], lake: Path, out: TextIO
+) -> tuple[str, ...]:
+    """Stage 5: every table's Parquet files to ``lake``, then every saved query on DuckDB (the report's
+    queries for the sample week of the group)."""
     queries = list_queries()
     _heading(out, f"5. The {len(queries)} saved queries of sql/, on DuckDB over the imported and captured days")
+    _write(
+        out,
+        f"(the report_* queries for the sample week of the group: {week_period(sample).describe(stack.timezone)})",
+        INDENT,
+    )
     table_name = load_schema()["table"]
     client = stack.s3()
-    with tempfile.TemporaryDirectory(prefix="telegram-datalake-demo-") as folder:
-        try:
-            files = download_tables(client, stack.enriched_bucket, Path(folder), prefix=stack.enriched_prefix)
-        finally:
-            client.close()
-        connection = connect(Path(folder), database=DATABASE, table=table_name, prefix=stack.enriched_prefix)
-        try:
-            for query in queries:
-                sql = render(query.template, database=DATABASE, table=table_name, timezone=stack.timezone)
-                result = run_query(connection, sql)
-                _write(out)
-                _write(out, f"-- {query.name}", INDENT)
-                _write(out, textwrap.fill(query.description, width=100), INDENT)
-                _write(out)
-                _write(out, _table(result.columns, result.rows, QUERY_ROWS_SHOWN), INDENT)
-                if not result.rows:
-                    raise DemoError(f"saved query {query.name} returned no rows")
-                if query.name == "messages_per_day":
-                    _check_messages_per_day(result.rows, rows_per_day)
-        finally:
-            connection.close()
+    shutil.rmtree(lake, ignore_errors=True)
+    try:
+        files = download_tables(client, stack.enriched_bucket, lake, prefix=stack.enriched_prefix)
+    finally:
+        client.close()
+    with connect(lake, database=DATABASE, table=table_name, prefix=stack.enriched_prefix) as connection:
+        for query in queries:
+            sql = render(query.template, database=DATABASE, table=table_name, timezone=stack.timezone)
+            parameters = week_period(sample).duckdb_parameters(query.period_filters) if query.period_filters else None
+            result = run_query(connection, sql, parameters)
+            _write(out)
+            _write(out, f"-- {query.name}", INDENT)
+            _write(out, textwrap.fill(query.description, width=100), INDENT)
+            _write(out)
+            _write(out, _table(result.columns, result.rows, QUERY_ROWS_SHOWN), INDENT)
+            if not result.rows:
+                raise DemoError(f"saved query {query.name} returned no rows")
+            if query.name == "messages_per_day":
+                _check_messages_per_day(result.rows, rows_per_day)
     if len(files[MESSAGES_TABLE]) != len(rows_per_day):
         raise DemoError(f"{len(files[MESSAGES_TABLE])} messages files downloaded, expected {len(rows_per_day)}")
     return tuple(query.name for query in queries)
+
+
+def week_period(sample: SampleChat) -> Period:
+    """The sample week of the group: what the demo's report covers."""
+    return Period(sample.days[0], sample.days[-1], GROUP["id"])
+
+
+def write_report(stack: LocalStack, sample: SampleChat, lake: Path, report: Path, out: TextIO) -> None:
+    """Stage 6: the ``report`` command on the downloaded lake, for the sample week of the group."""
+    _heading(out, "6. The report: the week of the group as one HTML page of charts")
+    period = week_period(sample)
+    arguments = ["report", "--engine", "duckdb", "--parquet-dir", str(lake), "--prefix", stack.enriched_prefix]
+    arguments += ["--from", period.start.isoformat(), "--to", period.end.isoformat(), f"--chat-id={period.chat_id}"]
+    arguments += ["--timezone", stack.timezone, "--output", str(report)]
+    _write(out, "telegram-datalake " + shlex.join(arguments), INDENT)
+    out.flush()
+    if cli_main(arguments) != 0:
+        raise DemoError("the report command failed (its error is above)")
+    _write(out, f"open it in a browser: {report.resolve().as_uri()}", INDENT)
 
 
 def _check_messages_per_day(rows: Sequence[tuple[Any, ...]], rows_per_day: dict[str, int]) -> None:
@@ -291,15 +323,18 @@ def _check_messages_per_day(rows: Sequence[tuple[Any, ...]], rows_per_day: dict[
         raise DemoError(f"messages_per_day says {counted}, the ETL wrote {rows_per_day}")
 
 
-def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSummary:
-    """Stages 2 to 5 on a running ``stack``; the summary (its ``seconds`` cover these stages only)."""
+def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO, output_dir: Path) -> DemoSummary:
+    """Stages 2 to 6 on a running ``stack``, leaving the enriched bucket's copy and the report in ``output_dir``;
+    the summary (its ``seconds`` cover these stages only)."""
     started = time.perf_counter()
     export = build_sample_export(sample)
     outcomes = deliver_week(stack, sample, out)
     raw_objects = check_raw_objects(stack, sample, out)
     import_history(stack, export, out)
     rows_per_day, table_rows, captured = run_etl(stack, sample, export, out)
-    queries = run_queries(stack, rows_per_day, out)
+    lake, report = output_dir / "enriched", output_dir / "report.html"
+    queries = run_queries(stack, sample, rows_per_day, lake, out)
+    write_report(stack, sample, lake, report, out)
     return DemoSummary(
         sent=len(sample.deliveries),
         stored=outcomes["stored"],
@@ -311,6 +346,7 @@ def run_pipeline(stack: LocalStack, sample: SampleChat, out: TextIO) -> DemoSumm
         imported_records=len(export.document["messages"]),
         captured_by_bot=captured,
         queries=queries,
+        report=report,
         seconds=time.perf_counter() - started,
     )
 
@@ -330,8 +366,11 @@ def _describe_stack(stack: LocalStack, sample: SampleChat, out: TextIO) -> None:
     _write(out, "\n".join(f"{name:<16} {value}" for name, value in rows), INDENT)
 
 
-def run_demo(out: TextIO, *, last_day: date | None = None, timezone: str = DEFAULT_TIMEZONE) -> DemoSummary:
-    """The whole demo, printed to ``out``: a local stack, the sample week ending on ``last_day`` (yesterday)."""
+def run_demo(
+    out: TextIO, output_dir: Path, *, last_day: date | None = None, timezone: str = DEFAULT_TIMEZONE
+) -> DemoSummary:
+    """The whole demo, printed to ``out``: a local stack, the sample week ending on ``last_day`` (yesterday);
+    the enriched bucket's copy and the report are left in ``output_dir``."""
     started = time.perf_counter()
     last_day = last_day or datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)
     sample = build_sample_chat(last_day, timezone)
@@ -341,10 +380,11 @@ def run_demo(out: TextIO, *, last_day: date | None = None, timezone: str = DEFAU
         allowed_chat_ids=sample.allowed_chat_ids, timezone=timezone, trust_time_header=True, log_level="WARNING"
     ) as stack:
         _describe_stack(stack, sample, out)
-        summary = run_pipeline(stack, sample, out)
+        summary = run_pipeline(stack, sample, out, output_dir)
     summary = replace(summary, seconds=time.perf_counter() - started)
-    _heading(out, "6. Summary")
+    _heading(out, "7. Summary")
     _write(out, summary.render(), INDENT)
     _write(out)
     _write(out, "Every stage did what was expected; the local stack has stopped.")
+    _write(out, f"The report of the week: {summary.report}")
     return summary

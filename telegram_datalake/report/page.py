@@ -29,6 +29,10 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 details { margin: 0.4em 0 1em; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 0.8em; }
 .empty { background: #fff8e1; padding: 12px; border-radius: 6px; }
+.headline { display: flex; flex-wrap: wrap; gap: 8px 24px; margin: 0.4em 0 0.8em; }
+.headline dt { color: #555; font-size: 0.8em; }
+.headline dd { margin: 0; font-size: 1.3em; font-weight: 600; }
+code { font-size: 0.85em; overflow-wrap: anywhere; }
 """
 
 
@@ -43,6 +47,8 @@ class Section:
     rows: Sequence[Sequence[Any]]
     query_name: str
     sql: str
+    reproduce: str = ""  # how to get the same rows: the query run command, with the period's parameters
+    empty: str = ""  # said instead of a chart when the query has no rows for the period
 
 
 @dataclass(frozen=True)
@@ -52,14 +58,15 @@ class Report:
     chat: str
     period: str
     sections: Sequence[Section] = field(default_factory=tuple)
-    note: str = ""  # said under the header, e.g. the tables a deployment does not have
+    note: str = ""  # said under the header, e.g. how the numbers were queried
+    headline: Sequence[tuple[str, str]] = ()  # the period's key figures, by label, shown under the header
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "<td>NULL</td>"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3f}".rstrip("0").rstrip(".")
         return f'<td class="number">{shown}</td>'
     return f"<td>{escape(str(value))}</td>"
 
@@ -71,15 +78,32 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def _section(section: Section) -> str:
+    reproduce = f"<p>The same rows: <code>{escape(section.reproduce)}</code></p>" if section.reproduce else ""
+    query = (
+        f"<details><summary>The saved query: {escape(section.query_name)}</summary>"
+        f"{reproduce}<pre>{escape(section.sql)}</pre></details>"
+    )
+    if not section.rows:
+        return (
+            f'<section id="{escape(section.query_name)}"><h2>{escape(section.title)}</h2>'
+            f'<p class="question">{escape(section.question)}</p>'
+            f'<p class="empty">{escape(section.empty or "No rows for this period.")}</p>{query}</section>'
+        )
+    rows = len(section.rows)
     return (
-        f"<section><h2>{escape(section.title)}</h2>"
+        f'<section id="{escape(section.query_name)}"><h2>{escape(section.title)}</h2>'
         f'<p class="question">{escape(section.question)}</p>'
         f'<figure role="img" aria-label="{escape(section.title)}">{section.svg}</figure>'
-        f"<details><summary>The numbers ({len(section.rows)} rows)</summary>"
-        f"{_table(section.columns, section.rows)}</details>"
-        f"<details><summary>The saved query: {escape(section.query_name)}</summary>"
-        f"<pre>{escape(section.sql)}</pre></details></section>"
+        f"<details><summary>The numbers ({rows} row{'' if rows == 1 else 's'})</summary>"
+        f"{_table(section.columns, section.rows)}</details>{query}</section>"
     )
+
+
+def _headline(figures: Sequence[tuple[str, str]]) -> str:
+    if not figures:
+        return ""
+    items = "".join(f"<div><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>" for label, value in figures)
+    return f'<dl class="headline">{items}</dl>'
 
 
 def render(report: Report) -> str:
@@ -93,6 +117,7 @@ def render(report: Report) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{escape(report.chat)}</h1><p>{escape(report.period)}</p>{note}</header>"
+        f"<header><h1>{escape(report.chat)}</h1><p>{escape(report.period)}</p>{_headline(report.headline)}"
+        f"{note}</header>"
         f"{body}</body></html>\n"
     )

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-# context_date within the period, and the chat (or every chat, for a NULL chat id); four parameters.
-PERIOD_FILTER = (
-    "context_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)"
-    " AND (CAST(? AS BIGINT) IS NULL OR chat_id = CAST(? AS BIGINT))"
-)
+from telegram_datalake.saved_queries import PERIOD_FILTER
+
+__all__ = ["PERIOD_FILTER", "Period"]
 
 
 @dataclass(frozen=True)
