@@ -112,7 +112,7 @@ report: $(STAMP) ## The chat report as HTML: make report [OUT=report.html] [ENGI
 	$(VENV)/bin/telegram-datalake report --output "$(or $(OUT),report.html)" $(if $(ENGINE),--engine $(ENGINE)) \
 	  $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(CHAT_ID),--chat-id=$(CHAT_ID))
 
-bench: $(STAMP) llvm-strip ## Benchmarks (a few minutes): ETL transform 10k-1M, ETL and ingest on moto, storage, cold start, a 1M-message export import; JSON in .bench/
+bench: $(STAMP) llvm-strip ## Benchmarks (a few minutes): ETL transform 10k-1M, ETL and ingest on moto, storage, cold start, a 1M-message export import, a year's report; JSON in .bench/
 	$(PY) -m benchmarks
 
 clean: ## Remove build outputs (dist/, build/) and test caches

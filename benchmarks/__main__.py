@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, desktop_import, etl_moto, ingest, storage, transform
+from benchmarks import chat_report, cold_start, desktop_import, etl_moto, ingest, storage, transform
 from benchmarks.report import REPO, Result, machine
 
 BENCHMARKS: dict[str, Callable[[], Result]] = {
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[], Result]] = {
     "storage": storage.run,
     "cold-start": cold_start.run,
     "import": desktop_import.run,
+    "report": chat_report.run,
 }
 DEFAULT_OUTPUT = REPO / ".bench" / "results.json"
 

@@ -6,34 +6,10 @@
 WITH chat_titles AS (
 ${chat_titles}
 ),
-period_messages AS (
-    SELECT
-        chat_id,
-        user_id,
-        user_first_name,
-        count(*) OVER (PARTITION BY chat_id, user_id) AS message_count,
-        row_number() OVER (PARTITION BY chat_id, user_id ORDER BY sent_at DESC, update_id DESC) AS recency
+chosen_messages AS (
+    SELECT chat_id, user_id, user_first_name, sent_at, update_id
     FROM "${database}"."${table}"
     WHERE user_id IS NOT NULL
       AND context_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND (CAST(? AS BIGINT) IS NULL OR chat_id = CAST(? AS BIGINT))
 ),
-ranked AS (
-    SELECT
-        chat_id,
-        user_id,
-        user_first_name,
-        message_count,
-        row_number() OVER (PARTITION BY chat_id ORDER BY message_count DESC, user_id ASC) AS user_rank
-    FROM period_messages
-    WHERE recency = 1
-)
-SELECT
-    ranked.chat_id,
-    chat_titles.chat_title,
-    ranked.user_id,
-    ranked.user_first_name,
-    ranked.message_count
-FROM ranked
-LEFT JOIN chat_titles ON chat_titles.chat_id = ranked.chat_id
-WHERE ranked.user_rank <= 10
-ORDER BY ranked.chat_id ASC, ranked.message_count DESC, ranked.user_id ASC
+${top_members}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,7 +21,6 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.moto_api import state_manager
-from moto.moto_api._internal.models import moto_api_backend
 
 from telegram_datalake import athena
 from telegram_datalake.cli import main
@@ -34,16 +33,15 @@ from telegram_datalake.saved_queries import (
     load_schemas,
     render,
 )
+from tests.athena_stub import REGION, WORKGROUP, AthenaStub, running_athena_stub
 from tests.cli_support import cli
 from tests.sql_expected import EXPECTED, REPORT_PERIODS
 from tests.sql_samples import DATABASE, PREFIX, TABLE, TIMEZONE, day, write_lake
 from tests.terraform_state import OFFLINE_ENVIRONMENT, apply_outputs
 
 if TYPE_CHECKING:
-    from mypy_boto3_athena import AthenaClient
+    pass
 
-REGION, ACCOUNT = "us-east-1", "123456789012"  # moto's default account
-WORKGROUP = "telegram-datalake"
 ENRICHED = "telegram-datalake-enriched-123456789012-us-east-1"
 QUERY_NAMES = [query.name for query in list_queries()]
 
@@ -322,61 +320,10 @@ def test_a_missing_bucket_is_an_error_not_a_traceback(capsys: pytest.CaptureFixt
 # Athena (moto)
 
 
-class AthenaPaging:
-    """GetQueryResults paged as Athena pages it (MaxResults rows, then a NextToken): moto returns every row at once."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-
-    def remember(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        self.requests.append(dict(params))
-        context["page"] = (int(params.get("NextToken", "0")), int(params.get("MaxResults", 1000)))
-
-    def page(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        start, size = context["page"]
-        rows = parsed["ResultSet"]["Rows"]
-        parsed["ResultSet"]["Rows"] = rows[start : start + size]
-        if start + size < len(rows):
-            parsed["NextToken"] = str(start + size)
-
-
-@dataclass
-class AthenaStub:
-    """Moto's Athena with the project's workgroup; results are queued, calls recorded."""
-
-    session: boto3.Session
-    paging: AthenaPaging = field(default_factory=AthenaPaging)
-
-    @property
-    def client(self) -> AthenaClient:
-        return self.session.client("athena")
-
-    def queue_result(self, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str | None]]) -> None:
-        """The next query's result: a header row (as Athena adds to a SELECT) and ``rows`` (None is NULL)."""
-        header = {"Data": [{"VarCharValue": name} for name, _ in columns]}
-        data = [{"Data": [{} if value is None else {"VarCharValue": value} for value in row]} for row in rows]
-        column_info = [
-            {"CatalogName": "hive", "SchemaName": DATABASE, "TableName": "", "Name": n, "Label": n, "Type": t}
-            for n, t in columns
-        ]
-        moto_api_backend.set_athena_result([header, *data], column_info, ACCOUNT, REGION)
-
-    def executions(self) -> list[dict[str, Any]]:
-        ids = self.client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
-        return [dict(self.client.get_query_execution(QueryExecutionId=i)["QueryExecution"]) for i in ids]
-
-
 @pytest.fixture
 def athena_stub() -> Iterator[AthenaStub]:
-    with mock_aws():
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-        boto3.DEFAULT_SESSION = session  # the CLI's clients come from it, with its event hooks
-        stub = AthenaStub(session)
-        session.events.register("before-parameter-build.athena.GetQueryResults", stub.paging.remember)
-        session.events.register("after-call.athena.GetQueryResults", stub.paging.page)
-        stub.client.create_work_group(Name=WORKGROUP, Configuration={"EnforceWorkGroupConfiguration": True})
+    with running_athena_stub() as stub:
         yield stub
-    boto3.DEFAULT_SESSION = None
 
 
 MESSAGES_PER_DAY = [("context_date", "date"), ("message_count", "bigint")]

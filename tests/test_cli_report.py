@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from telegram_datalake.report.build import REPORT_QUERIES
+from telegram_datalake.saved_queries import get_query, render
+from tests.athena_stub import WORKGROUP, running_athena_stub
 from tests.cli_support import Run, cli
-from tests.fake_bot_api import TOKEN, FakeBotApi, Matching, ok
+from tests.fake_bot_api import TOKEN, FakeBotApi, Matching, failure, ok
 from tests.sql_expected import GROUP_CHAT
 from tests.sql_samples import CHANNEL_ID, CLUB_ID, GROUP_ID, TIMEZONE, day, week, write_lake
 
@@ -165,6 +167,12 @@ def test_the_group_reports_its_title_period_and_headline(
     size = len(text.encode()) / 1024
     assert run.out == f"report: wrote {output} ({size:,.0f} KB, 7 charts) for {GROUP_CHAT[1]}, {period}\n"
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)  # nothing to fetch
+    commands = re.findall(r"The same rows: <code>([^<]+)</code>", text)
+    assert commands == [
+        f"telegram-datalake query run {name} --engine duckdb --from {day(3).isoformat()} --to {day(1).isoformat()} "
+        f"--chat-id={GROUP_ID} --parquet-dir {lake}"
+        for name in REPORT_QUERIES
+    ]
     assert output.stat().st_mode & 0o044  # readable like any file the user writes, not a temporary file's 0600
 
 
@@ -267,6 +275,21 @@ def test_the_summary_is_posted_as_a_photo_with_its_caption_and_the_token_stays_o
         assert TOKEN.split(":")[1] not in text
 
 
+def test_a_summary_telegram_refuses_is_a_one_line_error_after_the_page_is_written(
+    capsys: pytest.CaptureFixture[str], lake: Path, tmp_path: Path, fake: FakeBotApi
+) -> None:
+    period = ["--from", day(3).isoformat(), "--to", day(1).isoformat(), f"--chat-id={GROUP_ID}"]
+    parameters = {"chat_id": "-100777", "caption": Matching("(?s).+"), "parse_mode": "HTML", "photo": ANY_PNG}
+    fake.expect("sendPhoto", parameters, failure(400, f"Bad Request: chat not found ({TOKEN})"))
+    output = tmp_path / "report.html"
+    run = report(capsys, lake, output, *period, "--telegram-summary=-100777")
+    assert run.code == 2
+    assert run.err.splitlines()[-1].startswith("telegram-datalake: error: ")
+    assert "chat not found" in run.err.splitlines()[-1]
+    assert TOKEN not in run.err + run.out
+    assert output.exists()  # the page does not depend on Telegram
+
+
 def test_without_a_token_nothing_runs(
     capsys: pytest.CaptureFixture[str], lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -287,3 +310,105 @@ def test_an_empty_period_posts_nothing(
     assert run.code == 0, run.err
     assert "no messages in the period, so no summary was posted to Telegram" in run.err
     assert fake.requests == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# On Athena (moto: the rows are queued, the SQL and its ExecutionParameters recorded)
+
+CHAT = [("chat_id", "bigint"), ("chat_title", "varchar")]
+ATHENA_RESULTS: list[tuple[str, list[tuple[str, str]], list[list[str | None]]]] = [
+    (
+        "report_messages_per_day",
+        [*CHAT, ("context_date", "date"), ("message_count", "bigint"), ("active_users", "bigint")],
+        [["-100123", "Dados", "2026-01-01", "3", "2"], ["-100123", "Dados", "2026-01-03", "15", "3"]],
+    ),
+    (
+        "report_activity_by_weekday_and_hour",
+        [*CHAT, ("weekday", "integer"), ("hour_of_day", "integer"), ("message_count", "bigint")],
+        [["-100123", "Dados", "4", "9", "8"], ["-100123", "Dados", "6", "21", "10"]],
+    ),
+    (
+        "report_top_members",
+        [*CHAT, ("user_id", "bigint"), ("user_first_name", "varchar"), ("message_count", "bigint")],
+        [["-100123", "Dados", "7", "Ana", "12"], ["-100123", "Dados", "8", None, "6"]],
+    ),
+    (
+        "report_message_types",
+        [*CHAT, ("message_type", "varchar"), ("message_count", "bigint")],
+        [["-100123", "Dados", "text", "18"]],
+    ),
+    (
+        "report_message_length_per_day",
+        [*CHAT, ("context_date", "date"), ("text_messages", "bigint"), ("average_message_length", "integer")],
+        [["-100123", "Dados", "2026-01-01", "3", "12"]],
+    ),
+    (
+        "report_member_growth_per_day",
+        [
+            *CHAT,
+            ("context_date", "date"),
+            ("members_joined", "bigint"),
+            ("members_left", "bigint"),
+            ("net_change", "bigint"),
+        ],
+        [],
+    ),
+    (
+        "report_retention_by_join_week",
+        [*CHAT, ("join_week", "date"), ("joined", "bigint"), *((f"week_{n}_share", "double") for n in range(1, 5))],
+        [["-100123", "Dados", "2025-12-29", "3", "0.667", "0.333", None, None]],
+    ),
+    (
+        "report_most_reacted_messages",
+        [
+            *CHAT,
+            ("message_id", "bigint"),
+            ("context_date", "date"),
+            ("user_id", "bigint"),
+            ("user_first_name", "varchar"),
+            ("message_text", "varchar"),
+            ("reaction_count", "bigint"),
+        ],
+        [["-100123", "Dados", "41", "2026-01-03", "7", "Ana", "Bom dia <b>!</b>", "4"]],
+    ),
+]
+
+
+def test_on_athena_each_query_runs_in_the_workgroup_with_the_period_and_the_chat_it_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "report.html"
+    names = ["--database", "telegram_datalake", "--table", "telegram", "--workgroup", WORKGROUP]
+    with running_athena_stub() as athena:
+        for _, columns, rows in ATHENA_RESULTS:
+            athena.queue_result(columns, rows)
+        run = cli(capsys, "report", "--output", str(output), *names, "--from", "2026-01-01", "--to", "2026-01-03")
+        executions = athena.executions()
+    assert run.code == 0, run.err
+    assert [execution["Query"] for execution in executions] == [
+        render(get_query(name).template, database="telegram_datalake", table="telegram", timezone=TIMEZONE)
+        for name, _, _ in ATHENA_RESULTS
+    ]
+    # The first query finds the period's only chat; the others are asked for that chat.
+    assert [execution["ExecutionParameters"] for execution in executions] == [
+        ["'2026-01-01'", "'2026-01-03'", "NULL", "NULL"],
+        *[["'2026-01-01'", "'2026-01-03'", "-100123", "-100123"]] * 7,
+    ]
+    assert {execution["WorkGroup"] for execution in executions} == {WORKGROUP}
+    page = read_page(output)
+    for name, _, rows in ATHENA_RESULTS:
+        assert page.rows(name) == [[shown(athena_value(value)) for value in row[2:]] for row in rows], name
+    assert page.figures == 7  # member growth had no rows: a note instead
+    assert "report: wrote" in run.out
+    assert "Bom dia &lt;b&gt;!&lt;/b&gt;" in output.read_text(encoding="utf-8")
+
+
+def athena_value(text: str | None) -> Any:
+    """A cell as the CLI types it from Athena's metadata: integers and shares as numbers."""
+    if text is None:
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    return text

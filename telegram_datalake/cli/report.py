@@ -21,7 +21,7 @@ from telegram_datalake.cli.bot_api import TOKEN_HELP, add_bot_api_options, bot_a
 from telegram_datalake.cli.deployed import Deployment
 from telegram_datalake.cli.errors import CliError
 from telegram_datalake.cli.period_options import add_period_options, chat_id, report_period
-from telegram_datalake.cli.query_engine import RunQuery, add_engine_options, open_engine
+from telegram_datalake.cli.query_engine import DEFAULT_TIMEZONE, RunQuery, add_engine_options, open_engine
 from telegram_datalake.report.period import Period
 from telegram_datalake.saved_queries import get_query
 
@@ -70,16 +70,30 @@ def _yesterday(timezone: str) -> date:
     return datetime.now(zone).date() - timedelta(days=1)
 
 
-def _one_chat(answer_rows: list[tuple[Any, ...]], period: Period) -> Period:
-    """The period narrowed to its only chat; CliError listing the chats when there are several."""
-    chats = dict.fromkeys((row[0], row[1]) for row in answer_rows)
-    if period.chat_id is not None or len({chat for chat, _ in chats}) != 1:
-        if period.chat_id is None and len(chats) > 1:
-            listed = ", ".join(f"{chat} ({title or 'no title'})" for chat, title in chats)
-            raise CliError(f"the period has messages in {len(chats)} chats: pass --chat-id=ID for one of {listed}")
+def _one_chat(rows: list[tuple[Any, ...]], period: Period) -> Period:
+    """The period narrowed to its only chat (rows of report_messages_per_day: chat_id, chat_title first);
+    CliError listing the chats when there are several."""
+    if period.chat_id is not None:
+        return period
+    chats = dict.fromkeys((row[0], row[1]) for row in rows)  # one title per chat: its latest
+    if len(chats) > 1:
+        listed = ", ".join(f"{chat} ({title or 'no title'})" for chat, title in chats)
+        raise CliError(f"the period has messages in {len(chats)} chats: pass --chat-id=ID for one of {listed}")
+    if not chats:
         return period
     ((chat_id, _),) = chats
     return Period(period.start, period.end, chat_id)
+
+
+# The engine options given, passed on to the query run command that reproduces a section.
+PASSED_ON = (
+    ("--database", "database"),
+    ("--table", "table"),
+    ("--workgroup", "workgroup"),
+    ("--parquet-dir", "parquet_dir"),
+    ("--bucket", "bucket"),
+    ("--prefix", "prefix"),
+)
 
 
 def _reproduce(name: str, arguments: argparse.Namespace, period: Period) -> str:
@@ -88,8 +102,11 @@ def _reproduce(name: str, arguments: argparse.Namespace, period: Period) -> str:
     command += ["--from", period.start.isoformat(), "--to", period.end.isoformat()]
     if period.chat_id is not None:
         command.append(f"--chat-id={period.chat_id}")
-    if arguments.parquet_dir is not None:
-        command += ["--parquet-dir", str(arguments.parquet_dir)]
+    for option, destination in PASSED_ON:
+        if getattr(arguments, destination) is not None:
+            command += [option, str(getattr(arguments, destination))]
+    if arguments.timezone != DEFAULT_TIMEZONE:
+        command += ["--timezone", arguments.timezone]
     return shlex.join(command)
 
 
