@@ -57,6 +57,8 @@ module "storage" {
   raw_transition_storage_class       = var.raw_transition_storage_class
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   athena_results_expiration_days     = var.athena_results_expiration_days
+  raw_retention_days                 = var.raw_retention_days
+  enriched_retention_days            = var.enriched_retention_days
 }
 
 module "ingest" {
@@ -104,6 +106,7 @@ module "etl" {
   kms_key_arn                    = var.kms_key_arn
   schedule_expression            = var.etl_schedule_expression
   permissions_boundary_arn       = local.permissions_boundary_arn
+  pseudonym_key_parameter_name   = var.pseudonym_key_parameter_name
 }
 
 module "analytics" {

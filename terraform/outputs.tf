@@ -82,3 +82,8 @@ output "webhook_secret_rotation_overlap_seconds" {
   description = "How long after `telegram-datalake webhook rotate-secret` the webhook still accepts the previous secret token."
   value       = var.webhook_secret_rotation_overlap_seconds
 }
+
+output "pseudonym_key_parameter_name" {
+  description = "The SSM SecureString the ETL reads its pseudonym key from (`telegram-datalake pseudonym-key init` writes it); null when the tables keep user ids."
+  value       = module.etl.pseudonym_key_parameter_name
+}

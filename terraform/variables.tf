@@ -373,3 +373,41 @@ variable "no_update_alarm_hours" {
     error_message = "no_update_alarm_hours must be a whole number of hours from 1 to 168."
   }
 }
+
+variable "raw_retention_days" {
+  description = "How many days raw updates (the webhook's JSON, imported history included) are kept, counted from when each object was written; a version replaced or deleted before then is kept the same number of days after it was superseded, at most (with noncurrent_version_expiration_days, the shorter wins). null keeps them forever. A limit keeps personal data no longer than needed (LGPD art. 15-16, GDPR art. 5(1)(e)) and bounds the bucket's cost, but backfill and forget can only rebuild days whose raw updates are still there."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.raw_retention_days == null || try(var.raw_retention_days >= 1 && floor(var.raw_retention_days) == var.raw_retention_days, false)
+    error_message = "raw_retention_days must be null (forever) or a whole number of days, 1 or more."
+  }
+}
+
+variable "enriched_retention_days" {
+  description = "How many days the enriched Parquet files are kept, counted from when each was last written (a rebuild restarts it); superseded versions as for raw_retention_days. null keeps them forever. When raw_retention_days is set this must be too, and not longer: a day rebuilt after its raw updates expired would come out empty."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.enriched_retention_days == null || try(var.enriched_retention_days >= 1 && floor(var.enriched_retention_days) == var.enriched_retention_days, false)
+    error_message = "enriched_retention_days must be null (forever) or a whole number of days, 1 or more."
+  }
+
+  validation {
+    condition     = var.raw_retention_days == null || try(var.enriched_retention_days <= var.raw_retention_days, false)
+    error_message = "enriched_retention_days must be set, and not exceed raw_retention_days, when raw_retention_days is: a day rebuilt after its raw updates expired would come out empty."
+  }
+}
+
+variable "pseudonym_key_parameter_name" {
+  description = "Pseudonymised analytics: the name of the SSM SecureString holding the pseudonym key, under /<name_prefix>/ (e.g. /telegram-datalake/pseudonym-key), written first by `telegram-datalake pseudonym-key init`. Set, the enriched tables carry HMAC-SHA256 pseudonyms instead of user ids, and no names; the raw layer keeps the originals. Terraform never reads or stores the key. null (the default): user ids and names as they are. Rebuild the days with backfill after changing it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pseudonym_key_parameter_name == null || try(startswith(var.pseudonym_key_parameter_name, "/${var.name_prefix}/"), false)
+    error_message = "pseudonym_key_parameter_name must be under /<name_prefix>/ (e.g. /telegram-datalake/pseudonym-key): the pipeline's permissions boundary lets its roles read parameters there only."
+  }
+}

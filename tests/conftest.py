@@ -65,7 +65,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def leak_watch() -> Iterator[LeakWatch]:
-    """Across the whole run, no line the functions log holds a webhook secret or a text the run sent.
+    """Across the whole run, no line the functions log holds a webhook secret, a pseudonym key or a text the run
+    sent.
 
     How the lines, secrets and texts are gathered, and which are too short or common to look for:
     ``tests/log_leaks.py``. The check runs once every test has run, so a leak fails the session.
@@ -79,11 +80,16 @@ def leak_watch() -> Iterator[LeakWatch]:
     def record_secret(params: dict[str, Any], **_: Any) -> None:
         stored.add(params.get("SecretString"))
 
+    def record_parameter(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Type") == "SecureString":  # the pseudonym key
+            stored.add(params.get("Value"))
+
     # Every botocore session made from now on registers these on its clients, as moto's own hook is.
     hooks = [
         ("before-parameter-build.s3.PutObject", record_put),
         ("before-parameter-build.secrets-manager.PutSecretValue", record_secret),
         ("before-parameter-build.secrets-manager.CreateSecret", record_secret),
+        ("before-parameter-build.ssm.PutParameter", record_parameter),
     ]
     botocore.handlers.BUILTIN_HANDLERS.extend(hooks)
     try:

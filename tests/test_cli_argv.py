@@ -30,6 +30,7 @@ REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("backfill",): ["--from=2024-01-01", "--to=2024-01-02"],
     ("import",): ["result.json"],
     ("report",): ["--output=report.html"],
+    ("forget",): ["--user-id=1"],
 }
 
 

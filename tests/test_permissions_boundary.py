@@ -158,6 +158,9 @@ REFERENCES = {
     "${aws_sqs_queue.dead_letter.arn}": "arn:aws:sqs:us-east-1:123456789012:telegram-datalake-etl-dlq",
     "${module.function.function_arn}": "arn:aws:lambda:us-east-1:123456789012:function:telegram-datalake-etl",
     "${statement.value}": KMS_KEY,
+    "${local.pseudonym_key_parameter_arn}": (
+        "arn:aws:ssm:us-east-1:123456789012:parameter/telegram-datalake/pseudonym-key"
+    ),
 }
 LOG_GROUPS = {
     "ingest": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/telegram-datalake-ingest",
@@ -225,6 +228,7 @@ def test_the_boundary_grants_nothing_beyond_the_pipelines_data_and_plumbing(with
         "sqs:SendMessage",
         "lambda:InvokeFunction",
         "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",
         "kms:Decrypt",
         "kms:GenerateDataKey",
     }

@@ -14,6 +14,9 @@ RAW_OBJECTS = "${var.raw_bucket_arn}/${var.raw_prefix}/*"
 PARQUET_PREFIXES = "${concat([var.enriched_prefix], var.table_prefixes)}"
 PARQUET_OBJECTS = '${[for prefix in local.parquet_prefixes : "${var.enriched_bucket_arn}/${prefix}/*"]}'
 KMS_ONLY_WHEN_GIVEN = "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"
+# The pseudonym key's parameter, read by the ETL only when the deployment pseudonymises its tables.
+PSEUDONYM_KEY_ONLY_WHEN_GIVEN = "${var.pseudonym_key_parameter_name == null ? [] : [var.pseudonym_key_parameter_name]}"
+OPTIONAL_GRANTS = {"UseDataKey": KMS_ONLY_WHEN_GIVEN, "ReadPseudonymKey": PSEUDONYM_KEY_ONLY_WHEN_GIVEN}
 
 # module -> policy document -> statement sid -> (actions, resources)
 EXPECTED_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], set[str]]]]] = {
@@ -36,6 +39,7 @@ EXPECTED_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], set[str]]]]] = {
             "ListParquet": ({"s3:ListBucket"}, {"${var.enriched_bucket_arn}"}),
             "WriteParquet": ({"s3:PutObject", "s3:DeleteObject"}, {PARQUET_OBJECTS}),
             "SendFailedRuns": ({"sqs:SendMessage"}, {"${aws_sqs_queue.dead_letter.arn}"}),
+            "ReadPseudonymKey": ({"ssm:GetParameter"}, {"${local.pseudonym_key_parameter_arn}"}),
             "UseDataKey": ({"kms:Decrypt", "kms:GenerateDataKey"}, {"${statement.value}"}),
         },
         "scheduler": {
@@ -59,13 +63,14 @@ def policy_documents(module_name: str) -> dict[str, dict[str, Any]]:
 
 
 def allow_statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every statement of a document by sid, the dynamic (KMS-only-when-given) ones included."""
+    """Every statement of a document by sid, the dynamic (KMS-only-when-given, pseudonym-key-only-when-given)
+    ones included."""
     statements = {statement["sid"]: statement for statement in document.get("statement", [])}
     for dynamic in document.get("dynamic", []):
         for block_name, block in dynamic.items():
             assert block_name == "statement"
-            assert block["for_each"] == KMS_ONLY_WHEN_GIVEN, "only the optional KMS grant may be dynamic"
             (content,) = block["content"]
+            assert block["for_each"] == OPTIONAL_GRANTS.get(content["sid"]), "only the optional grants may be dynamic"
             statements[content["sid"]] = content
     return statements
 

@@ -15,6 +15,7 @@ from functions.common.settings import (
     required_setting,
     timezone_setting,
 )
+from functions.common.ssm_parameter import parameter_name_problem
 from functions.etl.budget import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, etl_call_limits
 from functions.etl.raw_reader import IMPORT_FOLDER
 from functions.etl.schema import UPDATE_TABLES
@@ -25,6 +26,8 @@ TIMEZONE = "TIMEZONE"
 RAW_PREFIX = "RAW_PREFIX"
 ENRICHED_PREFIX = "ENRICHED_PREFIX"
 MAX_WORKERS = "MAX_WORKERS"
+# The SSM SecureString of the pseudonym key (functions/etl/pseudonyms.py); unset: user ids are written as they are.
+PSEUDONYM_KEY_PARAMETER = "PSEUDONYM_KEY_PARAMETER"
 
 # Every variable the function reads; Terraform must set exactly these.
 ENVIRONMENT_VARIABLES = (
@@ -35,6 +38,7 @@ ENVIRONMENT_VARIABLES = (
     ENRICHED_PREFIX,
     MAX_WORKERS,
     FUNCTION_TIMEOUT_SECONDS,
+    PSEUDONYM_KEY_PARAMETER,  # only when pseudonymisation is on
 )
 DEFAULT_MAX_WORKERS = 32
 MAX_MAX_WORKERS = 256
@@ -53,6 +57,7 @@ class EtlSettings:
     max_workers: int
     timeout_seconds: int  # the function's timeout: bounds every S3 call, and when the last may start
     call_limits: CallLimits
+    pseudonym_key_parameter: str | None = None  # the key's parameter name when the tables are pseudonymised
 
     def raw_partition(self, day: str) -> str:
         """The prefix of one day's raw objects, ending in a slash so it matches that partition only."""
@@ -77,6 +82,17 @@ def messages_prefix(environ: Mapping[str, str]) -> str:
     return prefix
 
 
+def pseudonym_key_parameter(environ: Mapping[str, str]) -> str | None:
+    """``PSEUDONYM_KEY_PARAMETER``, a parameter path, or None when unset or blank (pseudonymisation off)."""
+    name = environ.get(PSEUDONYM_KEY_PARAMETER, "").strip()
+    if not name:
+        return None
+    problem = parameter_name_problem(name)
+    if problem is not None:  # the value is not echoed: it may be a misplaced key
+        raise ConfigurationError(f"environment variable {PSEUDONYM_KEY_PARAMETER} {problem}")
+    return name
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
     """Read and validate every setting; ConfigurationError names the first one that is wrong."""
     timeout = function_timeout(DEFAULT_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, environ)
@@ -89,4 +105,5 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> EtlSettings:
         max_workers=positive_int_setting(MAX_WORKERS, DEFAULT_MAX_WORKERS, MAX_MAX_WORKERS, environ),
         timeout_seconds=timeout,
         call_limits=etl_call_limits(timeout),
+        pseudonym_key_parameter=pseudonym_key_parameter(environ),
     )

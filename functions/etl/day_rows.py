@@ -39,16 +39,21 @@ FLATTENERS: dict[str, tuple[TableSpec, Flattener]] = {
 SERVICE_MEMBER_FIELDS = ("new_chat_members", "left_chat_member")
 
 
-def _order(spec: TableSpec, *columns: str) -> Callable[[Row], Any]:
-    return itemgetter(*(spec.row_columns.index(column) for column in columns))
-
-
-_SORT_KEYS = {
-    MESSAGE_EDITS.name: _order(MESSAGE_EDITS, "edit_date", "chat_id", "message_id", "update_id"),
-    MEMBER_EVENTS.name: _order(MEMBER_EVENTS, "date", "chat_id", "user_id", "update_id"),
-    # A stable sort: one update's rows keep their order (removed, then added; the totals as listed).
-    REACTIONS.name: _order(REACTIONS, "date", "chat_id", "message_id", "update_id"),
+# Each table's order, ascending on these columns (a stable sort: one update's reactions keep their order,
+# removed then added, the totals as listed). The messages table is sorted by functions.etl.table.
+SORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    MESSAGES.name: ("date", "chat_id", "message_id"),
+    MESSAGE_EDITS.name: ("edit_date", "chat_id", "message_id", "update_id"),
+    MEMBER_EVENTS.name: ("date", "chat_id", "user_id", "update_id"),
+    REACTIONS.name: ("date", "chat_id", "message_id", "update_id"),
 }
+
+
+def _order(spec: TableSpec) -> Callable[[Row], Any]:
+    return itemgetter(*(spec.row_columns.index(column) for column in SORT_COLUMNS[spec.name]))
+
+
+_SORT_KEYS = {spec.name: _order(spec) for spec in UPDATE_TABLES}
 _UPDATE_ID = {spec.name: spec.row_columns.index("update_id") for spec in UPDATE_TABLES}
 
 

@@ -16,6 +16,7 @@ from functions.common.s3client import s3_client
 from functions.etl.config import load_settings
 from functions.etl.dates import days_to_process
 from functions.etl.job import process_day
+from functions.etl.pseudonyms import load_pseudonyms
 
 
 def lambda_handler(event: Any, context: object) -> dict[str, Any]:
@@ -25,5 +26,7 @@ def lambda_handler(event: Any, context: object) -> dict[str, Any]:
     deadline = Deadline.after(settings.timeout_seconds, settings.call_limits, started)
     today = datetime.now(UTC).astimezone(settings.timezone).date()
     days = days_to_process(event, today)
+    # The pseudonym key (when the deployment has one) before any day: a missing one fails the run, writing nothing.
+    pseudonyms = load_pseudonyms(settings)
     client = s3_client(settings.call_limits, settings.max_workers)
-    return {"days": [process_day(client, settings, day, deadline).as_dict() for day in days]}
+    return {"days": [process_day(client, settings, day, deadline, pseudonyms).as_dict() for day in days]}

@@ -22,6 +22,7 @@ from functions.etl.imports import (
     chat_id_of_key,
     import_keys,
 )
+from functions.etl.pseudonyms import Pseudonyms, load_pseudonyms
 from functions.etl.raw_reader import list_keys, read_objects, update_id_of_key, update_keys
 from functions.etl.schema import MESSAGES, ROW_COLUMNS, UPDATE_TABLES
 from functions.etl.table import to_parquet
@@ -213,10 +214,22 @@ def publish(client: S3Client, bucket: str, key: str, table: pa.Table, deadline: 
     return TableOutput(rows=table.num_rows, key=key, bytes=len(parquet))
 
 
-def process_day(client: S3Client, settings: EtlSettings, day: date, deadline: Deadline) -> DaySummary:
+def _as_written(pseudonyms: Pseudonyms | None, name: str, table: pa.Table) -> pa.Table:
+    """The table ``name`` as its file holds it: pseudonymised when the deployment says so."""
+    return table if pseudonyms is None else pseudonyms.table(name, table)
+
+
+def process_day(
+    client: S3Client, settings: EtlSettings, day: date, deadline: Deadline, pseudonyms: Pseudonyms | None = None
+) -> DaySummary:
     """Rebuild every table's file of the day from every raw object of the day (no rows: no file); raw
     objects are only read. ``deadline`` stops the run before a call that might outlast the function's timeout.
+
+    With ``settings.pseudonym_key_parameter``, the files hold pseudonyms (``pseudonyms``, the key the
+    invocation read; read now when not given, so that no caller writes user ids by forgetting it).
     """
+    if pseudonyms is None:
+        pseudonyms = load_pseudonyms(settings)
     summary = DaySummary(date=day.isoformat())
     bucket = settings.enriched_bucket
     partition = settings.raw_partition(summary.date)
@@ -235,12 +248,14 @@ def process_day(client: S3Client, settings: EtlSettings, day: date, deadline: De
         summary.objects_read += imported.counts.objects
     del rows, imported
     messages, summary.duplicates = tables.pop(MESSAGES.name)
+    messages = _as_written(pseudonyms, MESSAGES.name, messages)
     written = publish(client, bucket, settings.output_key(summary.date), messages, deadline)
     summary.rows_written, summary.output_key = written.rows, written.key
     summary.bytes_written, summary.removed_key = written.bytes, written.removed_key
     del messages
     for spec in UPDATE_TABLES:
         table, duplicates = tables.pop(spec.name)
+        table = _as_written(pseudonyms, spec.name, table)
         summary.tables[spec.name] = publish(client, bucket, spec.key(summary.date), table, deadline)
         summary.tables[spec.name].duplicates = duplicates
     log_event(LOGGER, logging.INFO, "day processed", **summary.as_dict())

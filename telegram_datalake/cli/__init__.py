@@ -10,12 +10,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from telegram_datalake.cli import backfill, import_history, local, poll, query, report, webhook
+from telegram_datalake.cli import (
+    backfill,
+    forget,
+    import_history,
+    local,
+    poll,
+    pseudonym_key,
+    query,
+    report,
+    webhook,
+)
 from telegram_datalake.cli.argv import attach_option_values
 from telegram_datalake.cli.errors import CliError
 
 PROGRAM = "telegram-datalake"
-SUBCOMMAND_MODULES = (webhook, poll, query, report, backfill, import_history, local)
+SUBCOMMAND_MODULES = (webhook, poll, query, report, backfill, import_history, forget, pseudonym_key, local)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ Importing again, or an export overlapping another, changes nothing that is alrea
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -18,14 +17,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions.common.settings import ConfigurationError
-from functions.etl.config import EtlSettings, load_settings
+from functions.etl.config import EtlSettings
 from functions.etl.export_records import message_of_record
 from telegram_datalake import aws_clients
 from telegram_datalake.cli.aws_errors import aws_errors, describe
-from telegram_datalake.cli.backfill import DayFailedError, RunDay, invoke_function, local_environment, run_locally
-from telegram_datalake.cli.deployed import Deployment, add_terraform_dir_option
+from telegram_datalake.cli.backfill import DayFailedError, RunDay
+from telegram_datalake.cli.deployed import add_terraform_dir_option
 from telegram_datalake.cli.errors import CliError
+from telegram_datalake.cli.etl_target import etl_target
 from telegram_datalake.cli.output import FORMATS, StreamProgress, render
 from telegram_datalake.desktop_export.day_files import DayFile, DayFiler, FiledRecord, runs_by_day
 from telegram_datalake.desktop_export.json_stream import ExportFormatError
@@ -69,35 +68,6 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: %(default)s)")
     add_terraform_dir_option(parser)
     parser.set_defaults(handler=import_command)
-
-
-def _deployed_settings(function_name: str) -> EtlSettings:
-    """The deployed ETL function's own settings: where it reads raw updates, and its day's time zone."""
-    with aws_errors(f"reading the configuration of {function_name}"):
-        configuration = aws_clients.lambda_client().get_function_configuration(FunctionName=function_name)
-    variables = configuration.get("Environment", {}).get("Variables", {})
-    try:
-        return load_settings(variables)
-    except ConfigurationError as error:
-        raise CliError(f"{function_name} is not the ETL function: {error}") from error
-
-
-@contextlib.contextmanager
-def _target(arguments: argparse.Namespace) -> Iterator[tuple[EtlSettings, RunDay]]:
-    """The ETL's settings and how to run it for a day: the deployed function, or with --local this process."""
-    deployment = Deployment(arguments.terraform_dir)
-    if not arguments.local:
-        name = deployment.name(arguments.function_name, "etl_function_name", "pass --function-name")
-        yield _deployed_settings(name), invoke_function(aws_clients.lambda_client(), name)
-        return
-    if arguments.function_name:
-        raise CliError("--function-name is for the deployed function; leave it out with --local")
-    with local_environment(deployment):
-        try:
-            settings = load_settings()
-        except ConfigurationError as error:
-            raise CliError(f"the ETL's settings: {error}") from error
-        yield settings, run_locally()
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -156,7 +126,7 @@ def file_export(
 
 
 def import_command(arguments: argparse.Namespace) -> int:
-    with _open(arguments.export_file) as file, _target(arguments) as (settings, run_day):
+    with _open(arguments.export_file) as file, etl_target(arguments) as (settings, run_day):
         size = arguments.export_file.stat().st_size
         progress = StreamProgress(size, "import", "messages")
         try:

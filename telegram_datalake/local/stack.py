@@ -129,6 +129,7 @@ def stack_environment(stack: LocalStack, log_level: str) -> dict[str, str | None
             "RAW_PREFIX": stack.raw_prefix,
             "ENRICHED_PREFIX": stack.enriched_prefix,
             "MAX_WORKERS": str(MAX_WORKERS),
+            "PSEUDONYM_KEY_PARAMETER": None,  # the local stack keeps user ids, whatever the shell has set
             "LOG_LEVEL": log_level,
         }
     )

@@ -100,6 +100,7 @@ run "own_permissions_boundary" {
       "SendToDeadLetterQueues arn:aws:sqs:sa-east-1:123456789012:telegram-datalake-*",
       "InvokePipelineFunctions arn:aws:lambda:sa-east-1:123456789012:function:telegram-datalake-*",
       "ReadWebhookSecret arn:aws:secretsmanager:sa-east-1:123456789012:secret:telegram-datalake-*",
+      "ReadPseudonymKey arn:aws:ssm:sa-east-1:123456789012:parameter/telegram-datalake/*",
     ]
     error_message = "The boundary must cover the deployment's own buckets, logs, queues, functions and secret in its account and Region."
   }
@@ -249,4 +250,27 @@ run "reject_name_prefix_too_long_for_bucket_names" {
   }
 
   expect_failures = [var.name_prefix]
+}
+
+run "pseudonymised_analytics" {
+  command = plan
+
+  variables {
+    pseudonym_key_parameter_name = "/telegram-datalake/pseudonym-key"
+  }
+
+  assert {
+    condition     = module.etl.pseudonym_key_parameter_name == "/telegram-datalake/pseudonym-key" && output.pseudonym_key_parameter_name == "/telegram-datalake/pseudonym-key"
+    error_message = "pseudonym_key_parameter_name must reach the ETL and the output pseudonym-key init reads."
+  }
+}
+
+run "reject_a_pseudonym_key_outside_the_name_prefix" {
+  command = plan
+
+  variables {
+    pseudonym_key_parameter_name = "/other-deployment/pseudonym-key"
+  }
+
+  expect_failures = [var.pseudonym_key_parameter_name]
 }

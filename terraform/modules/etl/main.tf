@@ -1,5 +1,10 @@
 # The daily ETL: EventBridge Scheduler -> ETL Lambda (pyarrow layer) -> one Parquet file per table per day.
 # Failed runs (after Lambda's retries) and undeliverable schedule events land in an SQS queue.
+#
+# Pseudonymised analytics (pseudonym_key_parameter_name set): the function hashes every user id with a key
+# it reads from that SSM SecureString. Terraform manages nothing in SSM: `telegram-datalake pseudonym-key
+# init` writes the key, so it is never in the state, a plan, an output or the function's environment (which
+# holds the parameter's name only), and a role that may only refresh the deployment cannot read it.
 
 data "aws_caller_identity" "current" {}
 
@@ -16,6 +21,19 @@ locals {
   schedule_group_arn = "arn:${data.aws_partition.current.partition}:scheduler:${data.aws_region.current.region}:${local.account_id}:schedule-group/default"
   # Where the function writes in the enriched bucket: the messages table's prefix, then each other table's.
   parquet_prefixes = concat([var.enriched_prefix], var.table_prefixes)
+  # The pseudonym key's parameter (its name starts with a slash, which the ARN's "parameter" then ends with).
+  pseudonym_key_parameter_arn = var.pseudonym_key_parameter_name == null ? null : "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.region}:${local.account_id}:parameter${var.pseudonym_key_parameter_name}"
+  # The function's environment: always these; PSEUDONYM_KEY_PARAMETER only when the tables are
+  # pseudonymised (unset, the function writes user ids and names).
+  function_environment = {
+    RAW_BUCKET      = var.raw_bucket_name
+    ENRICHED_BUCKET = var.enriched_bucket_name
+    TIMEZONE        = var.timezone
+    RAW_PREFIX      = var.raw_prefix
+    ENRICHED_PREFIX = var.enriched_prefix
+    MAX_WORKERS     = tostring(var.max_workers)
+  }
+  pseudonym_environment = var.pseudonym_key_parameter_name == null ? {} : { PSEUDONYM_KEY_PARAMETER = var.pseudonym_key_parameter_name }
 }
 
 ################################################################################
@@ -64,7 +82,8 @@ resource "aws_sqs_queue" "dead_letter" {
 ################################################################################
 
 # Only: list and read the raw prefix, list, put and delete under the tables' prefixes (enriched_prefix and
-# table_prefixes, each exactly), send failed runs to the dead-letter queue (plus the KMS key, if any). The
+# table_prefixes, each exactly), send failed runs to the dead-letter queue, read the pseudonym key's
+# parameter when there is one (plus the KMS key, if any: it also decrypts a key encrypted with it). The
 # function module adds its own log group. Deleting and listing: a rebuild of a day without rows removes the
 # file an earlier run wrote (listing first, so that a day that never had one gets no delete marker).
 data "aws_iam_policy_document" "function" {
@@ -116,6 +135,17 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
+    for_each = var.pseudonym_key_parameter_name == null ? [] : [var.pseudonym_key_parameter_name]
+
+    content {
+      sid       = "ReadPseudonymKey"
+      effect    = "Allow"
+      actions   = ["ssm:GetParameter"]
+      resources = [local.pseudonym_key_parameter_arn]
+    }
+  }
+
+  dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
     content {
@@ -145,14 +175,7 @@ module "function" {
   kms_key_arn                    = var.kms_key_arn
   tags                           = var.tags
 
-  environment_variables = {
-    RAW_BUCKET      = var.raw_bucket_name
-    ENRICHED_BUCKET = var.enriched_bucket_name
-    TIMEZONE        = var.timezone
-    RAW_PREFIX      = var.raw_prefix
-    ENRICHED_PREFIX = var.enriched_prefix
-    MAX_WORKERS     = tostring(var.max_workers)
-  }
+  environment_variables = merge(local.function_environment, local.pseudonym_environment)
 }
 
 # Asynchronous runs: Lambda retries, then records the failure in the dead-letter queue.

@@ -47,3 +47,8 @@ output "log_group_name" {
   description = "Name of the function's CloudWatch log group."
   value       = module.function.log_group_name
 }
+
+output "pseudonym_key_parameter_name" {
+  description = "Name of the SSM SecureString with the pseudonym key the function hashes user ids with (`telegram-datalake pseudonym-key init` writes it); null when the tables keep user ids."
+  value       = var.pseudonym_key_parameter_name
+}

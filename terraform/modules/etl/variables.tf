@@ -215,6 +215,22 @@ variable "kms_key_arn" {
   }
 }
 
+variable "pseudonym_key_parameter_name" {
+  description = "Name of the SSM SecureString holding the pseudonym key (e.g. /<name_prefix>/pseudonym-key), written out of band by `telegram-datalake pseudonym-key init`: set, the function writes every user id as HMAC-SHA256 of it with that key and no names (PSEUDONYM_KEY_PARAMETER), and may read that parameter (ssm:GetParameter; kms_key_arn's Decrypt when the key encrypts it). null: user ids and names are written as they are. Changing it changes nothing already written: rebuild the days with backfill."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pseudonym_key_parameter_name == null || (can(regex("^(/[A-Za-z0-9_.-]+){1,15}$", var.pseudonym_key_parameter_name)) && try(length(var.pseudonym_key_parameter_name) <= 1011, false))
+    error_message = "pseudonym_key_parameter_name must be an SSM parameter path: /, then 1 to 15 levels of letters, digits and ._- separated by / (at most 1011 characters), or null."
+  }
+
+  validation {
+    condition     = var.pseudonym_key_parameter_name == null || !can(regex("^/(?i:aws|ssm)", var.pseudonym_key_parameter_name))
+    error_message = "pseudonym_key_parameter_name must not start with /aws or /ssm, whatever the case: SSM reserves those names."
+  }
+}
+
 variable "schedule_expression" {
   description = "When the daily run starts, read in var.timezone: cron(...), rate(...) or at(...). The default, 00:30 every day, processes the day that just ended."
   type        = string

@@ -1,10 +1,14 @@
 # Who may do what to a deployment of terraform/, as IAM policy documents (JSON):
 # - boundary: the permissions boundary of every role terraform/ creates, the most a pipeline role may
 #   ever do, whatever its inline policy says;
-# - read: what both CI roles need to refresh the deployment (plan), and nothing of the chat's data or
-#   the webhook secret, which it explicitly denies;
+# - read: what both CI roles need to refresh the deployment (plan), and nothing of the chat's data, the
+#   webhook secret or the pseudonym key, which it explicitly denies;
 # - apply: what the apply role needs to create, change and delete the deployment, and no more: roles
 #   only with the boundary attached, never a change to the boundary itself.
+# SSM parameters (local.parameters): /<name_prefix> and everything under it, where the pseudonym key of
+# pseudonymised analytics must be named. No Terraform resource manages it (`telegram-datalake pseudonym-key
+# init` writes it), so these documents need not know its exact name: the ETL's own policy names it.
+# GetParametersByPath is authorised on the path itself, hence both ARNs in the read policy's deny.
 # Every action and resource here comes from the API calls the aws provider makes for the resource
 # types terraform/ uses (tests/data/aws_provider_api_calls.json); tests/test_iam_coverage.py renders
 # these documents with Terraform and checks each call against them.
@@ -40,6 +44,7 @@ locals {
   workgroup        = "arn:${local.p}:athena:${local.r}:${local.a}:workgroup/${local.n}"
   http_apis        = ["arn:${local.p}:apigateway:${local.r}::/apis", "arn:${local.p}:apigateway:${local.r}::/apis/*", "arn:${local.p}:apigateway:${local.r}::/tags/*"]
   secrets          = "arn:${local.p}:secretsmanager:${local.r}:${local.a}:secret:${local.n}-*"
+  parameters       = ["arn:${local.p}:ssm:${local.r}:${local.a}:parameter/${local.n}", "arn:${local.p}:ssm:${local.r}:${local.a}:parameter/${local.n}/*"]
   passed_to        = ["lambda.amazonaws.com", "scheduler.amazonaws.com"]
   keys             = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
@@ -59,6 +64,8 @@ locals {
       { Sid = "SendToDeadLetterQueues", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [local.queues] },
       { Sid = "InvokePipelineFunctions", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = [local.functions] },
       { Sid = "ReadWebhookSecret", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = [local.secrets] },
+      # The ETL's pseudonym key, when the deployment pseudonymises its tables (it must be named /<name_prefix>/...).
+      { Sid = "ReadPseudonymKey", Effect = "Allow", Action = ["ssm:GetParameter"], Resource = [local.parameters[1]] },
     ],
     [for key in local.keys : { Sid = "UseDeploymentKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = [key] }],
   )
@@ -92,9 +99,12 @@ locals {
       { Sid = "ReadWorkgroup", Effect = "Allow", Action = ["athena:GetWorkGroup", "athena:GetNamedQuery", "athena:ListTagsForResource"], Resource = [local.workgroup] },
       { Sid = "ReadHttpApis", Effect = "Allow", Action = ["apigateway:GET"], Resource = local.http_apis },
       { Sid = "ReadSecretMetadata", Effect = "Allow", Action = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"], Resource = [local.secrets] },
-      # Never the chat's data or the webhook secret's value, even if a grant above is widened one day.
+      # Never the chat's data, the webhook secret's value or the pseudonym key, even if a grant above is
+      # widened one day. The key is denied to the apply role too (it shares this policy): Terraform neither
+      # reads nor writes it, and a new one would change every pseudonym.
       { Sid = "DenyChatData", Effect = "Deny", Action = ["s3:GetObject", "s3:GetObjectVersion"], Resource = local.data_objects },
       { Sid = "DenyWebhookSecretValue", Effect = "Deny", Action = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage", "secretsmanager:RestoreSecret"], Resource = [local.secrets] },
+      { Sid = "DenyPseudonymKey", Effect = "Deny", Action = ["ssm:GetParameter*", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:LabelParameterVersion"], Resource = local.parameters },
     ],
     # A function's environment and a schedule's input, encrypted with the deployment's key, are decrypted
     # by Lambda and EventBridge Scheduler to return them.

@@ -18,26 +18,30 @@ locals {
     raw = {
       purpose         = "raw"
       noncurrent_days = var.noncurrent_version_expiration_days
-      transition      = true
+      transition      = var.raw_retention_days == null ? true : var.raw_retention_days > var.raw_transition_days
       expiration_days = null
+      retention_days  = var.raw_retention_days
     }
     enriched = {
       purpose         = "enriched"
       noncurrent_days = var.noncurrent_version_expiration_days
       transition      = false
       expiration_days = null
+      retention_days  = var.enriched_retention_days
     }
     athena_results = {
       purpose         = "athena-results"
       noncurrent_days = 1
       transition      = false
       expiration_days = var.athena_results_expiration_days
+      retention_days  = null
     }
     artifacts = {
       purpose         = "artifacts"
       noncurrent_days = var.noncurrent_version_expiration_days
       transition      = false
       expiration_days = null
+      retention_days  = null
     }
   }
 
@@ -114,6 +118,10 @@ resource "aws_s3_bucket_versioning" "this" {
 # S3 refuses expired_object_delete_marker in the same rule as an expiration after a number of days,
 # so the Athena results' own expiration, which leaves a delete marker per expired result, is the
 # separate "expire-objects" rule; the markers then go with "expire-noncurrent-versions".
+# With raw_retention_days or enriched_retention_days, "expire-after-retention" expires that layer's objects
+# (a delete marker on the current version) and every superseded version the same number of days after it
+# was superseded; where two rules overlap S3 applies the shorter. Raw objects that expire before they would
+# move to the cheaper class are not moved.
 # Rules on noncurrent versions need versioning in place first, hence depends_on.
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   for_each = local.buckets
@@ -175,6 +183,29 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
         days = rule.value
       }
     }
+  }
+
+  dynamic "rule" {
+    for_each = each.value.retention_days == null ? [] : [each.value.retention_days]
+
+    content {
+      id     = "expire-after-retention"
+      status = "Enabled"
+
+      filter {}
+
+      expiration {
+        days = rule.value
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = rule.value
+      }
+    }
+  }
+
+  lifecycle {
+    # checkov:skip=CKV_AWS_300:The first rule aborts incomplete uploads bucket-wide (asserted by tests/storage.tftest.hcl); checkov cannot render these rule blocks once one depends on a variable whose default is null (raw_retention_days).
   }
 
   depends_on = [aws_s3_bucket_versioning.this]

@@ -108,6 +108,38 @@ run "function_environment" {
     })
     error_message = "The ETL environment must be exactly what functions/etl/config.py reads, the timeout included."
   }
+
+  assert {
+    condition     = output.pseudonym_key_parameter_name == null
+    error_message = "Without pseudonym_key_parameter_name the tables keep user ids: no PSEUDONYM_KEY_PARAMETER, no parameter named."
+  }
+}
+
+run "pseudonymised_environment" {
+  command = plan
+
+  variables {
+    pseudonym_key_parameter_name = "/telegram-datalake/pseudonym-key"
+  }
+
+  assert {
+    condition = module.function.environment_variables == tomap({
+      RAW_BUCKET               = "telegram-datalake-raw-123456789012-sa-east-1"
+      ENRICHED_BUCKET          = "telegram-datalake-enriched-123456789012-sa-east-1"
+      TIMEZONE                 = "America/Sao_Paulo"
+      RAW_PREFIX               = "telegram"
+      ENRICHED_PREFIX          = "telegram"
+      MAX_WORKERS              = "32"
+      PSEUDONYM_KEY_PARAMETER  = "/telegram-datalake/pseudonym-key"
+      FUNCTION_TIMEOUT_SECONDS = "900"
+    })
+    error_message = "With pseudonym_key_parameter_name the function gets the parameter's name (never a key) as PSEUDONYM_KEY_PARAMETER."
+  }
+
+  assert {
+    condition     = output.pseudonym_key_parameter_name == "/telegram-datalake/pseudonym-key"
+    error_message = "The parameter's name must be an output, for `telegram-datalake pseudonym-key init`."
+  }
 }
 
 run "layer_queue_and_retries" {
@@ -280,6 +312,71 @@ run "rendered_policies" {
   }
 }
 
+run "rendered_pseudonym_key_policy" {
+  command   = apply
+  state_key = "pseudonymised"
+
+  variables {
+    pseudonym_key_parameter_name = "/telegram-datalake/pseudonym-key"
+    kms_key_arn                  = "arn:aws:kms:sa-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  override_resource {
+    target = aws_s3_object.layer
+    values = { version_id = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" }
+  }
+  override_resource {
+    target = aws_lambda_layer_version.pyarrow
+    values = { arn = "arn:aws:lambda:sa-east-1:123456789012:layer:telegram-datalake-etl-pyarrow:1" }
+  }
+  override_resource {
+    target = aws_sqs_queue.dead_letter
+    values = { arn = "arn:aws:sqs:sa-east-1:123456789012:telegram-datalake-etl-dlq" }
+  }
+  override_resource {
+    target = aws_lambda_function_event_invoke_config.this
+  }
+  override_resource {
+    target = aws_iam_role.scheduler
+    values = { arn = "arn:aws:iam::123456789012:role/telegram-datalake-etl-scheduler" }
+  }
+  override_resource {
+    target = aws_iam_role_policy.scheduler
+  }
+  override_resource {
+    target = aws_scheduler_schedule.daily
+  }
+  override_resource {
+    target = module.function.aws_cloudwatch_log_group.this
+    values = { arn = "arn:aws:logs:sa-east-1:123456789012:log-group:/aws/lambda/telegram-datalake-etl" }
+  }
+  override_resource {
+    target = module.function.aws_iam_role.this
+    values = { arn = "arn:aws:iam::123456789012:role/telegram-datalake-etl-role" }
+  }
+  override_resource {
+    target = module.function.aws_iam_role_policy.this
+  }
+  override_resource {
+    target = module.function.aws_lambda_function.this
+    values = { arn = "arn:aws:lambda:sa-east-1:123456789012:function:telegram-datalake-etl" }
+  }
+
+  assert {
+    condition = [for statement in jsondecode(data.aws_iam_policy_document.function.json).Statement : statement if statement.Sid == "ReadPseudonymKey"] == [
+      { Sid = "ReadPseudonymKey", Effect = "Allow", Action = "ssm:GetParameter", Resource = "arn:aws:ssm:sa-east-1:123456789012:parameter/telegram-datalake/pseudonym-key" },
+    ]
+    error_message = "The ETL may read the pseudonym key's parameter: GetParameter on its ARN only (no path, no history, no write)."
+  }
+
+  assert {
+    condition = [for statement in jsondecode(data.aws_iam_policy_document.function.json).Statement : [toset(statement.Action), statement.Resource] if statement.Sid == "UseDataKey"] == [
+      [toset(["kms:Decrypt", "kms:GenerateDataKey"]), "arn:aws:kms:sa-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    ]
+    error_message = "With kms_key_arn the ETL may decrypt with it: a pseudonym key encrypted with the deployment's key included."
+  }
+}
+
 run "reject_timeout_over_15_minutes" {
   command = plan
 
@@ -328,4 +425,24 @@ run "reject_a_table_prefix_with_a_slash" {
   }
 
   expect_failures = [var.table_prefixes]
+}
+
+run "reject_a_pseudonym_key_parameter_that_is_not_a_path" {
+  command = plan
+
+  variables {
+    pseudonym_key_parameter_name = "pseudonym-key"
+  }
+
+  expect_failures = [var.pseudonym_key_parameter_name]
+}
+
+run "reject_a_pseudonym_key_parameter_ssm_reserves" {
+  command = plan
+
+  variables {
+    pseudonym_key_parameter_name = "/AWS/pseudonym-key"
+  }
+
+  expect_failures = [var.pseudonym_key_parameter_name]
 }

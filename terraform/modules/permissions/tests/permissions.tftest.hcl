@@ -30,9 +30,10 @@ run "boundary" {
         { Sid = "SendToDeadLetterQueues", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = ["arn:aws:sqs:sa-east-1:123456789012:telegram-datalake-*"] },
         { Sid = "InvokePipelineFunctions", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = ["arn:aws:lambda:sa-east-1:123456789012:function:telegram-datalake-*"] },
         { Sid = "ReadWebhookSecret", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = ["arn:aws:secretsmanager:sa-east-1:123456789012:secret:telegram-datalake-*"] },
+        { Sid = "ReadPseudonymKey", Effect = "Allow", Action = ["ssm:GetParameter"], Resource = ["arn:aws:ssm:sa-east-1:123456789012:parameter/telegram-datalake/*"] },
       ]
     }
-    error_message = "The boundary must allow the pipeline's own data, logs, queues, functions and webhook secret, nothing else."
+    error_message = "The boundary must allow the pipeline's own data, logs, queues, functions, webhook secret and pseudonym key, nothing else."
   }
 }
 
@@ -57,8 +58,14 @@ run "read_and_apply" {
         Action   = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage", "secretsmanager:RestoreSecret"]
         Resource = ["arn:aws:secretsmanager:sa-east-1:123456789012:secret:telegram-datalake-*"]
       },
+      {
+        Sid      = "DenyPseudonymKey"
+        Effect   = "Deny"
+        Action   = ["ssm:GetParameter*", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:LabelParameterVersion"]
+        Resource = ["arn:aws:ssm:sa-east-1:123456789012:parameter/telegram-datalake", "arn:aws:ssm:sa-east-1:123456789012:parameter/telegram-datalake/*"]
+      },
     ]
-    error_message = "The read policy must deny reading the chat's data and the webhook secret's value."
+    error_message = "The read policy must deny reading the chat's data, the webhook secret's value and the pseudonym key (reading or replacing it)."
   }
 
   assert {

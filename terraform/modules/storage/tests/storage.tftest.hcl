@@ -249,3 +249,36 @@ run "reject_reserved_bucket_prefix" {
 
   expect_failures = [var.name_prefix]
 }
+
+run "retention_rules" {
+  command = plan
+
+  variables {
+    raw_retention_days      = 400
+    enriched_retention_days = 365
+  }
+
+  assert {
+    condition = { for key, lifecycle in aws_s3_bucket_lifecycle_configuration.this : key => [for rule in lifecycle.rule : rule.id] } == {
+      raw            = ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions", "transition-to-standard-ia", "expire-after-retention"]
+      enriched       = ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions", "expire-after-retention"]
+      athena_results = ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions", "expire-objects"]
+      artifacts      = ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"]
+    }
+    error_message = "retention rule missing"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.this["raw"].rule[3].expiration[0].days == 400 && aws_s3_bucket_lifecycle_configuration.this["raw"].rule[3].noncurrent_version_expiration[0].noncurrent_days == 400
+    error_message = "raw retention"
+  }
+}
+
+run "reject_enriched_longer_than_raw" {
+  command = plan
+  variables {
+    raw_retention_days      = 30
+    enriched_retention_days = 60
+  }
+  expect_failures = [var.enriched_retention_days]
+}
