@@ -13,15 +13,13 @@ import argparse
 import contextlib
 import io
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import REPO, Goal, Result, peak_rss_mb
+from benchmarks.report import Goal, Result, child_figures, peak_rss_mb
 
 DAYS, PER_DAY = 365, 2000  # a year of a busy group: about 650,000 messages
 GOAL_SECONDS = 30.0
@@ -79,13 +77,7 @@ def run(days: int = DAYS, per_day: int = PER_DAY) -> Result:
         generated = time.perf_counter()
         messages = write_lake(lake, days, per_day)
         generated = time.perf_counter() - generated
-        command = [sys.executable, "-m", "benchmarks.chat_report", "--child", str(lake), "--days", str(days)]
-        completed = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-            command, cwd=REPO, capture_output=True, text=True, check=False
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"report benchmark failed:\n{completed.stderr}{completed.stdout}")
-        figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+        figures = child_figures("benchmarks.chat_report", ["--child", str(lake), "--days", str(days)])
     figures |= {"days": days, "messages": messages, "generate_seconds": round(generated, 1)}
     result = Result(f"Chat report: {days} days ({messages:,} messages of three chats), on DuckDB", figures)
     result.add("lake", f"written in {generated:.0f} s by the ETL's code")

@@ -16,15 +16,13 @@ import argparse
 import contextlib
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import REPO, Goal, Result, current_rss_mb, peak_rss_mb
+from benchmarks.report import Goal, Result, child_figures, current_rss_mb, peak_rss_mb
 
 DAYS, PER_DAY = 1000, 1000  # 1,000,000 messages, about three years of a busy group
 SMALL_DAYS = 10  # the same import of 10,000 messages: the peak must not grow with the file
@@ -93,14 +91,7 @@ def run_child(export: Path, endpoint: str) -> dict[str, Any]:
     environment = {**os.environ, **ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint}
     for name in ("AWS_PROFILE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         environment.pop(name, None)
-    command = [sys.executable, "-m", "benchmarks.desktop_import", "--child", str(export)]
-    completed = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        command, cwd=REPO, env=environment, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"import benchmark failed:\n{completed.stderr}{completed.stdout}")
-    figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return figures
+    return child_figures("benchmarks.desktop_import", ["--child", str(export)], environment)
 
 
 def run(days: int = DAYS, per_day: int = PER_DAY) -> Result:

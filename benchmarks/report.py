@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,3 +99,16 @@ def machine() -> dict[str, Any]:
 
 def per_second(count: float, seconds: float) -> str:
     return f"{count / seconds:,.0f}/s" if seconds > 0 else "n/a"
+
+
+def child_figures(module: str, arguments: list[str], environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """``python -m module ARGUMENTS`` in a fresh interpreter (its peak RSS is its own), and the figures it
+    prints as JSON on its last line; RuntimeError with its output when it fails."""
+    command = [sys.executable, "-m", module, *arguments]
+    completed = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        command, cwd=REPO, env=environment, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{module} failed:\n{completed.stderr}{completed.stdout}")
+    figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return figures

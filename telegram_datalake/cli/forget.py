@@ -131,6 +131,8 @@ class Found:
     results_bucket: str | None
     results: list[Version]
     days: list[str]
+    member_ids: set[int]  # their id, and their pseudonym in a pseudonymised deployment
+    prefixes: list[str]  # the enriched tables' prefixes
 
 
 def member_ids(settings: EtlSettings, user_id: int) -> set[int]:
@@ -143,11 +145,12 @@ def member_ids(settings: EtlSettings, user_id: int) -> set[int]:
     return {user_id} if pseudonyms is None else {user_id, pseudonyms.of(user_id)}
 
 
-def _find(s3: S3Client, settings: EtlSettings, arguments: argparse.Namespace, prefixes: list[str]) -> Found:
+def _find(s3: S3Client, settings: EtlSettings, arguments: argparse.Namespace) -> Found:
     user, chat = arguments.user_id, arguments.chat_id
+    ids, prefixes = member_ids(settings, user), list(table_prefixes(settings.enriched_prefix).values())
     with aws_errors(f"reading s3://{settings.raw_bucket}/ and s3://{settings.enriched_bucket}/"):
         raw = plan_raw(s3, settings.raw_bucket, settings.raw_prefix, user, chat)
-        enriched = enriched_holding(s3, settings.enriched_bucket, prefixes, member_ids(settings, user), chat)
+        enriched = enriched_holding(s3, settings.enriched_bucket, prefixes, ids, chat)
     results_bucket, results = None, []
     if not arguments.local:
         results_bucket = Deployment(arguments.terraform_dir).name(None, "athena_results_bucket_name", "")
@@ -155,7 +158,7 @@ def _find(s3: S3Client, settings: EtlSettings, arguments: argparse.Namespace, pr
             results = results_holding(s3, results_bucket, user, raw.texts)
     days = {change.day for change in raw.changes if change.day}
     days |= {day for key, (rows, _) in enriched.items() if rows and (day := day_of(key))}
-    return Found(raw, enriched, results_bucket, results, sorted(days))
+    return Found(raw, enriched, results_bucket, results, sorted(days), ids, prefixes)
 
 
 def _count(erasure: Erasure, found: Found) -> None:
@@ -191,8 +194,7 @@ def _erase(
             run_day(day)
         except DayFailedError as error:
             raise CliError(f"rebuilding {day} failed ({error}): run forget again to finish") from error
-    prefixes = list(table_prefixes(settings.enriched_prefix).values())
-    left = enriched_holding(s3, enriched_bucket, prefixes, member_ids(settings, arguments.user_id), arguments.chat_id)
+    left = enriched_holding(s3, enriched_bucket, found.prefixes, found.member_ids, arguments.chat_id)
     current = [key for key, (rows, _) in left.items() if rows]
     if current:
         raise CliError(f"after the rebuild s3://{enriched_bucket}/{current[0]} still holds them: run forget again")
@@ -206,7 +208,7 @@ def forget_command(arguments: argparse.Namespace) -> int:
     erasure = Erasure(arguments.user_id, arguments.chat_id, started, dry_run=not arguments.yes)
     with etl_target(arguments) as (settings, run_day):
         s3 = aws_clients.s3_client()
-        found = _find(s3, settings, arguments, list(table_prefixes(settings.enriched_prefix).values()))
+        found = _find(s3, settings, arguments)
         _count(erasure, found)
         if not arguments.yes:
             erasure.status = "dry run: nothing changed; run again with --yes to erase"

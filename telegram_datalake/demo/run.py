@@ -262,13 +262,9 @@ def run_queries(
 ) -> tuple[str, ...]:
     """Stage 5: every table's Parquet files to ``lake``, then every saved query on DuckDB (the report's
     queries for the sample week of the group)."""
-    queries = list_queries()
+    queries, week = list_queries(), week_period(sample)
     _heading(out, f"5. The {len(queries)} saved queries of sql/, on DuckDB over the imported and captured days")
-    _write(
-        out,
-        f"(the report_* queries for the sample week of the group: {week_period(sample).describe(stack.timezone)})",
-        INDENT,
-    )
+    _write(out, f"(the report_* queries for the sample week of the group: {week.describe(stack.timezone)})", INDENT)
     table_name = load_schema()["table"]
     client = stack.s3()
     shutil.rmtree(lake, ignore_errors=True)
@@ -279,7 +275,7 @@ def run_queries(
     with connect(lake, database=DATABASE, table=table_name, prefix=stack.enriched_prefix) as connection:
         for query in queries:
             sql = render(query.template, database=DATABASE, table=table_name, timezone=stack.timezone)
-            parameters = week_period(sample).duckdb_parameters(query.period_filters) if query.period_filters else None
+            parameters = week.duckdb_parameters(query.period_filters) if query.period_filters else None
             result = run_query(connection, sql, parameters)
             _write(out)
             _write(out, f"-- {query.name}", INDENT)

@@ -102,13 +102,17 @@ def redact(value: Any, user_id: int) -> Any:
         return dict(REDACTED_USER)
     kept: dict[str, Any] = {}
     for key, item in value.items():
-        if isinstance(item, Mapping) and _id(item.get("from")) == user_id and "message_id" in item:
+        if _is_their_message(item, user_id):
             kept[key] = {name: redact(item[name], user_id) for name in QUOTED_MESSAGE_KEEPS if name in item}
-            if key == "reply_to_message":
-                value = {name: part for name, part in value.items() if name != "quote"}  # their words, quoted
         else:
             kept[key] = redact(item, user_id)
-    return {key: item for key, item in kept.items() if key in value}
+    if _is_their_message(value.get("reply_to_message"), user_id):
+        kept.pop("quote", None)  # their words, quoted by the reply
+    return kept
+
+
+def _is_their_message(value: Any, user_id: int) -> bool:
+    return isinstance(value, Mapping) and "message_id" in value and _id(value.get("from")) == user_id
 
 
 # -- Telegram Desktop's export: records name their sender as "user<id>"

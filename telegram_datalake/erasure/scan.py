@@ -111,12 +111,8 @@ def _judge(body: bytes, key: str, user_id: int, chat_id: int | None) -> tuple[Ve
     return judged, (redact(update, user_id) if judged is Verdict.REDACT else update), 0
 
 
-def _texts(body: bytes, user_id: int) -> Iterator[str]:
-    """The texts and captions of the member's own messages in a raw update."""
-    try:
-        update = json.loads(body)
-    except ValueError:
-        return
+def _texts(update: Any, user_id: int) -> Iterator[str]:
+    """The texts and captions of the member's own messages in a raw update (parsed)."""
     for value in update.values() if isinstance(update, dict) else ():
         if isinstance(value, dict) and isinstance(value.get("from"), dict) and value["from"].get("id") == user_id:
             for name in ("text", "caption"):
@@ -132,11 +128,10 @@ def plan_raw(client: S3Client, bucket: str, prefix: str, user_id: int, chat_id: 
         for version in listed:
             if version.delete_marker:
                 continue
-            body = read(client, bucket, version)
-            result = _judge(body, key, user_id, chat_id)
+            result = _judge(read(client, bucket, version), key, user_id, chat_id)
             judged.append((version, result))
             if result[0] is Verdict.DELETE:
-                plan.texts.update(_texts(body, user_id))
+                plan.texts.update(_texts(result[1], user_id))  # an update deleted whole is judged as it is
         holding = [version for version, (judgement, _, _) in judged if judgement is not Verdict.KEEP]
         current = listed[0] if listed and listed[0].is_latest and not listed[0].delete_marker else None
         current_judgement = next((result for version, result in judged if version == current), None)

@@ -37,7 +37,8 @@ def days_of(period: Period) -> list[date]:
     return [period.start + timedelta(days=offset) for offset in range((period.end - period.start).days + 1)]
 
 
-def _messages_per_day(rows: Rows, period: Period) -> Figure:
+def messages_per_day(rows: Rows, period: Period) -> Figure:
+    """A bar for every day of the period, 0 for a day without messages (rows: day, count first)."""
     counts = {row[0]: row[1] for row in rows}
     days = days_of(period)
     return charts.per_day(days, [counts.get(day, 0) for day in days], "messages")
@@ -97,7 +98,7 @@ CHARTS = (
         "Messages per day",
         "How many messages did the chat get each day, and from how many members?",
         "No messages in this period.",
-        _messages_per_day,
+        messages_per_day,
     ),
     Chart(
         "report_activity_by_weekday_and_hour",

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from telegram_datalake.report import charts
-from telegram_datalake.report.build import CHAT_COLUMNS, QueryRows, days_of, member_name
+from telegram_datalake.report.build import CHAT_COLUMNS, QueryRows, member_name, messages_per_day
 from telegram_datalake.report.period import Period
 from telegram_datalake.telegram_api import CAPTION_LIMIT
 
@@ -37,7 +37,6 @@ def top_members(results: Mapping[str, QueryRows]) -> list[str]:
 
 
 def photo(results: Mapping[str, QueryRows], period: Period) -> bytes:
-    """The messages-per-day chart as a PNG."""
-    counts = {row[CHAT_COLUMNS]: row[CHAT_COLUMNS + 1] for row in results["report_messages_per_day"].rows}
-    days = days_of(period)
-    return charts.png(charts.per_day(days, [counts.get(day, 0) for day in days], "messages"))
+    """The messages-per-day chart of the page, as a PNG."""
+    rows = [row[CHAT_COLUMNS:] for row in results["report_messages_per_day"].rows]
+    return charts.png(messages_per_day(rows, period))
